@@ -1,0 +1,43 @@
+"""Fixtures shared by every suite: settings built directly, the app and its client, real servers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.servers import RedisServer, require_binary
+from webapp import create_app
+from webapp.config import Issuer, WebSettings
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture
+def settings() -> WebSettings:
+    issuer = "http://127.0.0.1:9/us-east-1_TestPool"
+    return WebSettings(
+        issuer=Issuer(issuer, f"{issuer}/.well-known/openid-configuration"),
+        client_id="testclient",
+        client_secret="testsecret",
+        cognito_domain="http://127.0.0.1:9",
+        scopes="openid email profile weatherapi/read",
+        app_base_url="http://localhost:5000",
+        weather_api_url="http://127.0.0.1:9",
+        secret_key=TEST_SECRET,
+    )
+
+
+@pytest.fixture
+def app(settings, tmp_path):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(require_binary("redis", "redis-server"), tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()

@@ -1,0 +1,59 @@
+"""Configuration: one clear error listing every problem; http only on loopback."""
+
+import pytest
+
+from webapp.config import ApiSettings, ConfigError, WebSettings
+
+GOOD = {
+    "COGNITO_REGION": "eu-west-1",
+    "COGNITO_USER_POOL_ID": "eu-west-1_AbC123xyZ",
+    "COGNITO_CLIENT_ID": "abc",
+    "COGNITO_DOMAIN": "https://myapp.auth.eu-west-1.amazoncognito.com",
+    "APP_BASE_URL": "https://app.example.com",
+    "WEATHER_API_URL": "https://api.example.com",
+    "SECRET_KEY": "x" * 40,
+}
+
+
+def test_issuer_and_metadata_are_derived_from_the_pool():
+    settings = WebSettings.from_env(GOOD)
+    assert settings.issuer.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyZ"
+    assert settings.issuer.metadata_url == settings.issuer.issuer + "/.well-known/openid-configuration"
+    assert settings.issuer.api_endpoint == "https://cognito-idp.eu-west-1.amazonaws.com/"
+    assert settings.redirect_uri == "https://app.example.com/callback"
+    assert settings.secure_cookies
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as excinfo:
+        WebSettings.from_env({"COGNITO_DOMAIN": "http://evil.example.com", "SECRET_KEY": "short"})
+    message = str(excinfo.value)
+    for fragment in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "must use https", "SECRET_KEY"):
+        assert fragment in message
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:9229", "http://127.0.0.1:9229", "http://[::1]:9229", "https://idp.example.com"]
+)
+def test_loopback_http_and_any_https_are_accepted(url):
+    assert WebSettings.from_env({**GOOD, "COGNITO_DOMAIN": url}).cognito_domain == url
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1", "http://localhost.evil.com", "ftp://x", "https://x/?a=b"])
+def test_other_urls_are_refused(url):
+    with pytest.raises(ConfigError, match="COGNITO_DOMAIN"):
+        WebSettings.from_env({**GOOD, "COGNITO_DOMAIN": url})
+
+
+def test_region_must_match_pool():
+    with pytest.raises(ConfigError, match="does not match"):
+        WebSettings.from_env({**GOOD, "COGNITO_REGION": "us-east-1"})
+
+
+def test_api_settings_need_client_ids():
+    with pytest.raises(ConfigError, match="WEATHER_API_CLIENT_IDS"):
+        ApiSettings.from_env({"COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x"})
+    api = ApiSettings.from_env({"COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x",
+                                "WEATHER_API_CLIENT_IDS": "a, b"})
+    assert api.client_ids == ("a", "b")
+    assert api.scope == "weatherapi/read"

@@ -1,0 +1,24 @@
+"""The public pages render and carry the security headers."""
+
+
+def test_home_is_public(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Sign in" in response.data
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src" not in csp and "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/nope")
+    assert response.status_code == 404
+    assert b"Back to the home page" in response.data

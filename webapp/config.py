@@ -1,0 +1,200 @@
+"""Settings for the web app and the weather API: read from the environment once, validated once.
+
+Every problem is collected and reported in one `ConfigError`, so a misconfigured deployment fails at start-up
+with a message that lists everything to fix instead of failing on the first request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlsplit
+
+USER_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+DEFAULT_SCOPES = "openid email profile weatherapi/read"
+DEFAULT_API_SCOPE = "weatherapi/read"
+
+
+class ConfigError(ValueError):
+    """The environment does not describe a usable deployment; the message lists every problem."""
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Cognito accepts plain http only for localhost; we apply the same rule to every endpoint we talk to."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(name: str, value: str, problems: list[str]) -> str:
+    """An absolute https URL, or http on a loopback host; returned without a trailing slash."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append(f"{name} must be an absolute http(s) URL, got {value!r}")
+    elif parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        problems.append(f"{name} must use https (plain http is allowed only on loopback), got {value!r}")
+    elif parts.query or parts.fragment:
+        problems.append(f"{name} must not carry a query or fragment, got {value!r}")
+    return value.rstrip("/")
+
+
+def positive_seconds(name: str, raw: str | None, default: int, problems: list[str]) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        problems.append(f"{name} must be a positive whole number of seconds, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Where a user pool's tokens come from and where its discovery document lives."""
+
+    issuer: str
+    metadata_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], problems: list[str]) -> "Issuer":
+        issuer = env.get("COGNITO_ISSUER", "")
+        if not issuer:
+            region, pool = env.get("COGNITO_REGION", ""), env.get("COGNITO_USER_POOL_ID", "")
+            match = USER_POOL_ID.match(pool)
+            if not match:
+                problems.append(
+                    "set COGNITO_USER_POOL_ID (like us-east-1_AbC123xyZ) and COGNITO_REGION, or COGNITO_ISSUER"
+                )
+                return cls("", "")
+            if region and region != match["region"]:
+                problems.append(f"COGNITO_REGION {region!r} does not match the user pool id {pool!r}")
+            issuer = f"https://cognito-idp.{match['region']}.amazonaws.com/{pool}"
+        issuer = check_url("COGNITO_ISSUER", issuer, problems)
+        metadata = env.get("COGNITO_METADATA_URL") or f"{issuer}/.well-known/openid-configuration"
+        return cls(issuer, check_url("COGNITO_METADATA_URL", metadata, problems))
+
+    @property
+    def user_pool_id(self) -> str:
+        return self.issuer.rsplit("/", 1)[-1]
+
+    @property
+    def region(self) -> str:
+        return self.user_pool_id.split("_", 1)[0]
+
+    @property
+    def api_endpoint(self) -> str:
+        """Cognito's JSON API lives at the issuer's origin (cognito-idp.REGION.amazonaws.com, or the local one)."""
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}/"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Everything the web app needs to know about its deployment."""
+
+    issuer: Issuer
+    client_id: str
+    client_secret: str | None
+    cognito_domain: str
+    scopes: str
+    app_base_url: str
+    weather_api_url: str
+    secret_key: str
+    session_redis_url: str | None = None
+    session_dir: str | None = None
+    session_idle_timeout: int = 30 * 60
+    session_absolute_lifetime: int = 8 * 60 * 60
+    token_refresh_margin: int = 5 * 60
+    http_timeout: float = 5.0
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.app_base_url.startswith("https://")
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.app_base_url}/callback"
+
+    @property
+    def logout_uri(self) -> str:
+        return f"{self.app_base_url}/signed-out"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "WebSettings":
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        issuer = Issuer.from_env(env, problems)
+        client_id = env.get("COGNITO_CLIENT_ID", "")
+        if not client_id:
+            problems.append("COGNITO_CLIENT_ID is required (the web app client's id)")
+        domain = env.get("COGNITO_DOMAIN", "")
+        if not domain:
+            problems.append("COGNITO_DOMAIN is required (e.g. https://myapp.auth.us-east-1.amazoncognito.com)")
+        scopes = " ".join(env.get("COGNITO_SCOPES", DEFAULT_SCOPES).split())
+        if "openid" not in scopes.split():
+            problems.append("COGNITO_SCOPES must include openid (Cognito issues no ID token without it)")
+        secret_key = env.get("SECRET_KEY", "")
+        if len(secret_key) < 32:
+            problems.append("SECRET_KEY must be set to at least 32 random characters")
+        settings = cls(
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=env.get("COGNITO_CLIENT_SECRET") or None,
+            cognito_domain=check_url("COGNITO_DOMAIN", domain, problems) if domain else "",
+            scopes=scopes,
+            app_base_url=check_url("APP_BASE_URL", env.get("APP_BASE_URL", "http://localhost:5000"), problems),
+            weather_api_url=check_url(
+                "WEATHER_API_URL", env.get("WEATHER_API_URL", "http://localhost:5001"), problems
+            ),
+            secret_key=secret_key,
+            session_redis_url=env.get("SESSION_REDIS_URL") or None,
+            session_dir=env.get("SESSION_DIR") or None,
+            session_idle_timeout=positive_seconds(
+                "SESSION_IDLE_TIMEOUT", env.get("SESSION_IDLE_TIMEOUT"), 30 * 60, problems
+            ),
+            session_absolute_lifetime=positive_seconds(
+                "SESSION_ABSOLUTE_LIFETIME", env.get("SESSION_ABSOLUTE_LIFETIME"), 8 * 60 * 60, problems
+            ),
+        )
+        if settings.session_redis_url and not settings.session_redis_url.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            problems.append("SESSION_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        if problems:
+            raise ConfigError("Invalid web app configuration:\n  - " + "\n  - ".join(problems))
+        return settings
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Everything the weather API needs: which pool to trust, which clients, which scope."""
+
+    issuer: Issuer
+    client_ids: tuple[str, ...]
+    scope: str = DEFAULT_API_SCOPE
+    http_timeout: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "ApiSettings":
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        issuer = Issuer.from_env(env, problems)
+        client_ids = tuple(c.strip() for c in env.get("WEATHER_API_CLIENT_IDS", "").split(",") if c.strip())
+        if not client_ids:
+            problems.append("WEATHER_API_CLIENT_IDS must list the app client ids allowed to call the API")
+        scope = env.get("WEATHER_API_SCOPE", DEFAULT_API_SCOPE).strip()
+        if not scope or " " in scope:
+            problems.append("WEATHER_API_SCOPE must be one scope, like weatherapi/read")
+        if problems:
+            raise ConfigError("Invalid weather API configuration:\n  - " + "\n  - ".join(problems))
+        return cls(issuer=issuer, client_ids=client_ids, scope=scope)
