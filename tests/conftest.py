@@ -8,6 +8,9 @@ from tests.servers import RedisServer, require_binary
 from webapp import create_app
 from webapp.config import Issuer, WebSettings
 
+# Each component's real-server fixtures live in its own module, usable from every suite.
+pytest_plugins = ["tests.fixtures.local_cognito", "tests.fixtures.weather_api", "tests.fixtures.webapp"]
+
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 

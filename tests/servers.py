@@ -29,15 +29,22 @@ def require_binary(kind: str, *names: str) -> str:
 
 
 class ServerThread:
-    """A WSGI app served by Werkzeug on 127.0.0.1, on a port the OS picks, until `stop()`."""
+    """A WSGI app served by Werkzeug on 127.0.0.1, on a port the OS picks, until `stop()`.
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+    The socket is bound at construction, so `url` is known before the app exists: apps that must know each
+    other's URLs (the web app's callback is registered at the local Cognito) are built after binding and
+    handed over with `start(app)`.
+    """
+
+    def __init__(self, app=None, host: str = "127.0.0.1", port: int = 0):
         self.server = make_server(host, port, app, threaded=True)
         self.port = self.server.server_port
         self.url = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def start(self) -> "ServerThread":
+    def start(self, app=None) -> "ServerThread":
+        if app is not None:
+            self.server.app = app
         self.thread.start()
         return self
 
