@@ -22,11 +22,12 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
     app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
 
-    from webapp import auth, errors, pages, security
+    from webapp import auth, errors, pages, security, weather
 
     csrf.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(weather.bp)
     return app
