@@ -1,0 +1,186 @@
+"""OpenID Connect discovery for a Cognito user pool, with the checks Authlib leaves out.
+
+Authlib loads `server_metadata_url` and trusts what it finds. Two checks are ours:
+
+- the document's `issuer` must equal the configured issuer exactly (OIDC Discovery 1.0 §4.3, RFC 8414 §3.3):
+  otherwise a document served from the wrong place could name another pool whose tokens we would accept;
+- every endpoint we will send a user, a code or a token to must be `https`, or plain `http` on a loopback host
+  (the rule Cognito applies to callback URLs), and the web app's endpoints must be on the Hosted UI domain the
+  deployment configured.
+
+`LazyMetadata` fetches on first use (an app must start while Cognito is unreachable), keeps a good document for
+the life of the process, and remembers a failure for a short while so an outage costs one fetch per interval.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from webapp.cognito_jwt import DocumentFetchError, fetch_json
+from webapp.config import is_loopback_host
+
+#: What the weather API needs from the document.
+API_ENDPOINTS = ("jwks_uri",)
+#: What the web app needs: everything it sends a browser or a token to (Cognito lists all of them when the pool
+#: has a domain; `end_session_endpoint` is Cognito's `/logout`).
+WEB_APP_ENDPOINTS = (
+    "jwks_uri",
+    "authorization_endpoint",
+    "token_endpoint",
+    "userinfo_endpoint",
+    "revocation_endpoint",
+    "end_session_endpoint",
+)
+#: The web app's endpoints that live on the Hosted UI domain (the JWKS lives under the issuer).
+HOSTED_UI_ENDPOINTS = WEB_APP_ENDPOINTS[1:]
+MAX_DOCUMENT_BYTES = 256 * 1024
+
+
+class DiscoveryError(Exception):
+    """The discovery document is unusable; the message says why (it never holds a token)."""
+
+
+class DiscoveryFetchError(DiscoveryError):
+    """The document could not be fetched, or is not a JSON object."""
+
+
+class IssuerMismatchError(DiscoveryError):
+    """The document's `issuer` is not the configured issuer."""
+
+
+class InsecureEndpointError(DiscoveryError):
+    """A required endpoint is missing, not an absolute URL, plain http off loopback, or off the Hosted UI domain."""
+
+
+@dataclass(frozen=True)
+class ProviderMetadata:
+    """A checked discovery document. `document` is the whole JSON object (Authlib's `server_metadata`)."""
+
+    document: dict[str, Any]
+
+    @property
+    def issuer(self) -> str:
+        return self.document["issuer"]
+
+    @property
+    def jwks_uri(self) -> str:
+        return self.document["jwks_uri"]
+
+    def endpoint(self, name: str) -> str:
+        return self.document[name]
+
+    def check_on_domain(self, domain: str, names: Sequence[str] = HOSTED_UI_ENDPOINTS) -> None:
+        """Each of `names` must share the scheme, host and port of `domain` (the configured Hosted UI domain):
+        a document that sent users to sign in elsewhere would hand their passwords and codes to someone else."""
+        expected = origin(domain)
+        for name in names:
+            value = self.document.get(name)
+            if not isinstance(value, str) or origin(value) != expected:
+                raise InsecureEndpointError(f"{name} is not on the Hosted UI domain {domain}")
+
+
+def origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) with default ports filled in; None for a URL that does not parse."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def check_endpoint(name: str, value: Any) -> None:
+    """An absolute https URL, or http on a loopback host."""
+    if not isinstance(value, str) or not value:
+        raise InsecureEndpointError(f"the discovery document has no {name}")
+    parts = origin(value)
+    if parts is None or not parts[1] or parts[0] not in ("http", "https"):
+        raise InsecureEndpointError(f"{name} is not an absolute http(s) URL")
+    if parts[0] == "http" and not is_loopback_host(parts[1]):
+        raise InsecureEndpointError(f"{name} uses plain http off loopback")
+
+
+def check_metadata(document: Any, issuer: str, required: Sequence[str]) -> ProviderMetadata:
+    """The document as `ProviderMetadata` if its issuer is exactly `issuer` and every `required` endpoint is safe."""
+    if not isinstance(document, dict):
+        raise DiscoveryFetchError("the discovery document is not a JSON object")
+    if document.get("issuer") != issuer:
+        raise IssuerMismatchError(f"the discovery document's issuer is not {issuer}")
+    for name in required:
+        check_endpoint(name, document.get(name))
+    return ProviderMetadata(document)
+
+
+def fetch_metadata(
+    metadata_url: str,
+    issuer: str,
+    *,
+    required: Sequence[str] = API_ENDPOINTS,
+    session: requests.Session | None = None,
+    timeout: float = 5.0,
+) -> ProviderMetadata:
+    """Fetch the discovery document and check it (`check_metadata`)."""
+    try:
+        document = fetch_json(
+            session or requests.Session(), metadata_url, timeout=timeout, max_bytes=MAX_DOCUMENT_BYTES
+        )
+    except DocumentFetchError as error:
+        raise DiscoveryFetchError(str(error)) from None
+    return check_metadata(document, issuer, required)
+
+
+class LazyMetadata:
+    """The discovery document, fetched on first `get()` and then kept.
+
+    One fetch in flight at a time (other threads wait for its result); a failure is remembered for
+    `retry_interval` seconds, during which `get()` raises it again at once instead of making every request
+    wait for a timeout while Cognito is down.
+    """
+
+    def __init__(
+        self,
+        metadata_url: str,
+        issuer: str,
+        *,
+        required: Sequence[str] = API_ENDPOINTS,
+        session: requests.Session | None = None,
+        timeout: float = 5.0,
+        retry_interval: float = 5.0,
+    ):
+        self.metadata_url = metadata_url
+        self.issuer = issuer
+        self.required = tuple(required)
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.retry_interval = retry_interval
+        self._metadata: ProviderMetadata | None = None
+        self._failure: tuple[float, type[DiscoveryError], str] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ProviderMetadata:
+        if self._metadata is not None:
+            return self._metadata
+        with self._lock:
+            if self._metadata is None:
+                self._fetch_unless_recently_failed()
+            return self._metadata  # type: ignore[return-value]  # _fetch… sets it or raises
+
+    def _fetch_unless_recently_failed(self) -> None:
+        if self._failure and time.monotonic() - self._failure[0] < self.retry_interval:
+            _, error_class, message = self._failure
+            raise error_class(message)  # a fresh instance: re-raising one would grow its traceback forever
+        try:
+            self._metadata = fetch_metadata(
+                self.metadata_url, self.issuer, required=self.required, session=self.session, timeout=self.timeout
+            )
+        except DiscoveryError as error:
+            self._failure = (time.monotonic(), type(error), str(error))
+            raise
+        self._failure = None
