@@ -10,6 +10,7 @@ path to another answer (`respond`) to play an outage or a hostile document.
 from __future__ import annotations
 
 import collections
+import functools
 import hashlib
 import hmac
 import json
@@ -34,7 +35,14 @@ SCOPE = "weatherapi/read"
 
 
 def make_key(kid: str, **parameters: str) -> RSAKey:
+    """A fresh RS256 signing key (about 50 ms: use `stranger_key` where any key not published will do)."""
     return RSAKey.generate_key(2048, parameters={"kid": kid, "alg": "RS256", "use": "sig", **parameters})
+
+
+@functools.cache
+def stranger_key(kid: str) -> RSAKey:
+    """A key the IdP never publishes, made once per kid for the test session."""
+    return make_key(kid)
 
 
 def b64json(value: Any) -> str:

@@ -183,6 +183,10 @@ class ApiSettings:
     client_ids: tuple[str, ...]
     scope: str = DEFAULT_API_SCOPE
     http_timeout: float = 5.0
+    # How often an unknown `kid` may trigger a JWKS refetch, and how long a failed discovery fetch is remembered
+    # before the next request tries again (short in tests; the defaults suit production).
+    jwks_refetch_interval: float = 10.0
+    discovery_retry_interval: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "ApiSettings":

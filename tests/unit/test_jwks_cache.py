@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.idp import CLIENT_ID, make_key
-from tests.servers import ServerThread, free_port
+from tests.servers import free_port
 from webapp.cognito_jwt import (
     CognitoJwtVerifier,
     JwksCache,
@@ -164,11 +164,10 @@ def test_keys_are_cached_per_jwks_uri(idp):
 
 
 def test_preload_needs_no_network():
-    server = ServerThread().start(lambda environ, start_response: [])
-    server.stop()  # a URI where nothing listens
+    uri = f"http://127.0.0.1:{free_port()}/jwks.json"  # nothing listens there
     key = make_key("preloaded")
     cache = JwksCache(min_refetch_interval=3600)
-    cache.preload(server.url + "/jwks.json", {"keys": [key.as_dict(private=False)]})
-    assert cache.get_key(server.url + "/jwks.json", "preloaded").kid == "preloaded"
+    cache.preload(uri, {"keys": [key.as_dict(private=False)]})
+    assert cache.get_key(uri, "preloaded").kid == "preloaded"
     with pytest.raises(KidNotFoundInJwksError):
-        cache.get_key(server.url + "/jwks.json", "unknown")
+        cache.get_key(uri, "unknown")

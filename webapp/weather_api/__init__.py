@@ -1,0 +1,33 @@
+"""The weather API: a resource server that serves forecasts to holders of Cognito access tokens.
+
+`gunicorn 'webapp.weather_api:create_app()'` or `flask --app webapp.weather_api run`; settings come from the
+environment (`ApiSettings.from_env`) unless a test passes them in.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.config import ApiSettings
+
+
+def create_app(settings: ApiSettings | None = None) -> Flask:
+    settings = settings or ApiSettings.from_env()
+    app = Flask(__name__)
+    app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=16 * 1024)
+    app.json.sort_keys = False  # the seeds' field order: date, temperatureC, temperatureF, summary
+
+    from webapp.weather_api import bearer, errors, views
+
+    errors.init_app(app)
+    bearer.init_app(app, settings)
+    app.register_blueprint(views.bp)
+    app.after_request(no_store)
+    return app
+
+
+def no_store(response):
+    """Forecasts are per caller and errors are per token: nothing may be cached (RFC 6750 §5.3)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

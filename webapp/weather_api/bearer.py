@@ -1,0 +1,108 @@
+"""Bearer tokens (RFC 6750) checked with the project's one Cognito verifier (`webapp.cognito_jwt`).
+
+`TokenGuard` is the API's state, kept in `app.extensions["weather_api"]`: the discovery document (fetched on the
+first request that needs it, so the API starts while Cognito is unreachable), the JWKS cache, and the verifier
+built from the discovered `jwks_uri`. Only access tokens with the configured scope from the allowed app clients
+pass: users' tokens from the code flow and machines' tokens from client credentials look the same here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+
+import requests
+from flask import Flask, Request, current_app, g, request
+
+from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, JwtMissingScopeError
+from webapp.config import ApiSettings
+from webapp.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
+from webapp.weather_api.errors import (
+    InsufficientScopeError,
+    InvalidRequestError,
+    InvalidTokenError,
+    MissingTokenError,
+    TemporarilyUnavailableError,
+)
+
+#: RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
+B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+def bearer_token(req: Request) -> str:
+    """The token from `Authorization: Bearer`, the only method we accept (§2.1).
+
+    A token in the query string (§2.3, which leaks tokens into logs) is refused with `invalid_request` rather than
+    ignored, so the caller learns why; so is a malformed header. No header, or another scheme, is "no
+    credentials" (§3.1).
+    """
+    if "access_token" in req.args:
+        raise InvalidRequestError("Send the access token in the Authorization header, never in the URL.")
+    header = req.headers.get("Authorization", "").strip(" ")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer":
+        raise MissingTokenError()
+    credentials = credentials.lstrip(" ")
+    if not B64TOKEN.fullmatch(credentials):
+        raise InvalidRequestError()
+    return credentials
+
+
+class TokenGuard:
+    """Turns a request into the claims of a valid access token, or raises the `BearerError` to answer with."""
+
+    def __init__(self, settings: ApiSettings):
+        session = requests.Session()
+        self.settings = settings
+        self.metadata = LazyMetadata(
+            settings.issuer.metadata_url, settings.issuer.issuer, required=API_ENDPOINTS, session=session,
+            timeout=settings.http_timeout, retry_interval=settings.discovery_retry_interval,
+        )
+        self.jwks_cache = JwksCache(
+            session=session, timeout=settings.http_timeout, min_refetch_interval=settings.jwks_refetch_interval
+        )
+        self._verifier: CognitoJwtVerifier | None = None
+        self._lock = threading.Lock()
+
+    def verifier(self) -> CognitoJwtVerifier:
+        """Built once, from the discovered `jwks_uri`; raises `DiscoveryError` while discovery fails."""
+        if self._verifier is not None:
+            return self._verifier
+        with self._lock:
+            if self._verifier is None:
+                self._verifier = CognitoJwtVerifier(
+                    issuer=self.settings.issuer.issuer,
+                    jwks_uri=self.metadata.get().jwks_uri,
+                    token_use="access",
+                    client_ids=self.settings.client_ids,
+                    scopes=[self.settings.scope],
+                    jwks_cache=self.jwks_cache,
+                )
+            return self._verifier
+
+    def authenticate(self, req: Request) -> dict:
+        token = bearer_token(req)
+        try:
+            return self.verifier().verify(token)
+        except (DiscoveryError, JwksFetchError):
+            raise TemporarilyUnavailableError() from None
+        except JwtMissingScopeError as error:
+            raise InsufficientScopeError(error.scope) from None
+        except JwtError:
+            raise InvalidTokenError() from None
+
+
+def init_app(app: Flask, settings: ApiSettings) -> None:
+    app.extensions["weather_api"] = TokenGuard(settings)
+
+
+def require_access_token(view):
+    """The view runs only for a valid access token; its claims are in `g.token_claims`."""
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        g.token_claims = current_app.extensions["weather_api"].authenticate(request)
+        return view(*args, **kwargs)
+
+    return guarded

@@ -1,0 +1,34 @@
+"""The API's routes: the forecast (bearer token required), its OpenAPI document and a health check."""
+
+from __future__ import annotations
+
+import datetime
+
+from flask import Blueprint, current_app, jsonify, request
+
+from webapp.weather_api.bearer import require_access_token
+from webapp.weather_api.errors import UnknownCityError
+from webapp.weather_api.forecast import CITIES, CLIMATES, DEFAULT_CITY, five_day_forecast
+from webapp.weather_api.openapi import openapi_document
+
+bp = Blueprint("weather_api", __name__)
+
+
+@bp.get("/weatherforecast")
+@require_access_token
+def weatherforecast():
+    city = request.args.get("city", DEFAULT_CITY)
+    if city not in CLIMATES:
+        raise UnknownCityError(CITIES)
+    return jsonify(five_day_forecast(city, datetime.datetime.now(datetime.UTC).date()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(current_app.config["SETTINGS"].scope))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness only: the API is up even while Cognito is not (requests then get 503 until it is back)."""
+    return jsonify({"status": "ok"})
