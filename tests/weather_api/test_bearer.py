@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -227,3 +228,18 @@ def test_only_allowed_clients(idp, make_api):
     api = make_api(client_ids=(MACHINE_CLIENT_ID,))
     assert api.get(token=idp.machine_token()).status_code == 200
     assert_error(api.get(token=idp.access_token()), 401, INVALID_TOKEN, "invalid_token")
+
+
+def test_tokens_never_reach_the_logs(idp, make_api, caplog):
+    caplog.set_level(logging.DEBUG)
+    api = make_api()
+    tokens = [idp.access_token(), idp.access_token(scope="openid"), *forged_tokens(idp).values()]
+    for token in tokens:
+        api.get(token=token)
+    idp.respond(idp.jwks_path, "down", status=503)
+    tokens.append(idp.token(idp.claims("access"), key=stranger_key("rotated")))
+    assert api.get(token=tokens[-1]).status_code == 503
+    assert "bearer token refused: JwtExpiredError" in caplog.text, "refusals are logged, by class"
+    for token in tokens:
+        for part in [token, *token.split(".")]:
+            assert len(part) < 8 or part not in caplog.text

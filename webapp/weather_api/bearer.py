@@ -9,6 +9,7 @@ pass: users' tokens from the code flow and machines' tokens from client credenti
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 
@@ -25,6 +26,8 @@ from webapp.weather_api.errors import (
     MissingTokenError,
     TemporarilyUnavailableError,
 )
+
+log = logging.getLogger(__name__)
 
 #: RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -85,11 +88,15 @@ class TokenGuard:
         token = bearer_token(req)
         try:
             return self.verifier().verify(token)
-        except (DiscoveryError, JwksFetchError):
+        except (DiscoveryError, JwksFetchError) as error:
+            log.warning("cannot check tokens: %s", error)  # URLs and HTTP statuses, never a token
             raise TemporarilyUnavailableError() from None
-        except JwtMissingScopeError as error:
-            raise InsufficientScopeError(error.scope) from None
-        except JwtError:
+        except JwtMissingScopeError:
+            log.info("bearer token refused: missing scope")
+            raise InsufficientScopeError(self.settings.scope) from None
+        except JwtError as error:
+            # The class names the failed check for operators; the caller only ever sees invalid_token.
+            log.info("bearer token refused: %s", type(error).__name__)
             raise InvalidTokenError() from None
 
 
