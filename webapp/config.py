@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
 
-USER_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+from webapp.cognito_jwt import USER_POOL_ID
+
 DEFAULT_SCOPES = "openid email profile weatherapi/read"
 DEFAULT_API_SCOPE = "weatherapi/read"
 
@@ -70,7 +70,7 @@ class Issuer:
         issuer = env.get("COGNITO_ISSUER", "")
         if not issuer:
             region, pool = env.get("COGNITO_REGION", ""), env.get("COGNITO_USER_POOL_ID", "")
-            match = USER_POOL_ID.match(pool)
+            match = USER_POOL_ID.fullmatch(pool)
             if not match:
                 problems.append(
                     "set COGNITO_USER_POOL_ID (like us-east-1_AbC123xyZ) and COGNITO_REGION, or COGNITO_ISSUER"
