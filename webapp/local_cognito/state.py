@@ -1,0 +1,129 @@
+"""One local user pool: its template configuration, persistent store, keys, token issuer and OAuth server.
+
+`LocalCognito` is what `create_app` keeps in `app.extensions["local_cognito"]`; the command-line tools build
+one too (they share the state directory with a running server).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from webapp.local_cognito.clients import AppClient
+from webapp.local_cognito.keys import KeyRing
+from webapp.local_cognito.oauth import CognitoAuthorizationServer
+from webapp.local_cognito.store import CONFIRMED, Store
+from webapp.local_cognito.template import PoolConfig, load_pool_config
+from webapp.local_cognito.tokens import TokenIssuer
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_GROUP = "demo-users"
+LOWER_ALNUM = string.ascii_lowercase + string.digits
+ALNUM = string.ascii_letters + string.digits
+
+
+def _random(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def new_pool_id(region: str) -> str:
+    """Shaped like Cognito's, e.g. `us-east-1_AbC123xyZ`."""
+    return f"{region}_{_random(ALNUM, 9)}"
+
+
+def new_client_id() -> str:
+    """26 lower-case letters and digits, like Cognito's app client ids."""
+    return _random(LOWER_ALNUM, 26)
+
+
+def new_client_secret() -> str:
+    """51 lower-case letters and digits, like Cognito's app client secrets."""
+    return _random(LOWER_ALNUM, 51)
+
+
+def new_demo_password() -> str:
+    """Random, and meets the template's default policy (lower, upper, digit, symbol, 8+ characters)."""
+    return f"Demo-{_random(ALNUM, 10)}7a!"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    password: str
+
+
+class LocalCognito:
+    """Everything one running pool needs, built from the template and the state directory."""
+
+    def __init__(self, *, state_dir: str | Path, base_url: str, template: str | Path, region: str = "us-east-1",
+                 clock: Callable[[], float] = time.time, token_lifetime: int | None = None):
+        self.clock = clock
+        self.store = Store(state_dir, clock)
+        self.pool_id = self.store.meta("pool_id", lambda: new_pool_id(region)) or ""
+        self.region = self.pool_id.split("_", 1)[0]
+        self.config: PoolConfig = load_pool_config(template, region=self.region)
+        self.base_url = base_url.rstrip("/")
+        self.issuer = f"{self.base_url}/{self.pool_id}"
+        self.secret_key = self.store.meta("flask_secret_key", lambda: secrets.token_urlsafe(32)) or ""
+        self.keys = KeyRing(self.store)
+        self.keys.ensure_keys()
+        self.tokens = TokenIssuer(issuer=self.issuer, keys=self.keys, store=self.store, clock=clock,
+                                  lifetime_override=token_lifetime)
+        self._sync_template()
+        self.demo_user = self._ensure_demo_user()
+        self.oauth = CognitoAuthorizationServer(self)
+
+    def _sync_template(self) -> None:
+        for settings in self.config.clients.values():
+            self.store.sync_client(settings, new_client_id, new_client_secret)
+        for group in self.config.groups:
+            self.store.ensure_group(group.name, group.description, group.precedence)
+
+    def _ensure_demo_user(self) -> DemoUser:
+        """On first start, a confirmed demo user with a verified email, in the demo group."""
+        password = self.store.meta("demo_password", new_demo_password) or ""
+        if self.store.meta("demo_user_sub") is None:
+            user = self.store.find_user(DEMO_EMAIL) or self.store.create_user(
+                login=DEMO_EMAIL, password=password, status=CONFIRMED,
+                attributes={"email": DEMO_EMAIL, "email_verified": "true"})
+            self.store.ensure_group(DEMO_GROUP, "People who may try the demo")
+            self.store.add_to_group(user.sub, DEMO_GROUP)
+            self.store.meta("demo_user_sub", lambda: user.sub)
+        return DemoUser(DEMO_EMAIL, password)
+
+    def client(self, name: str) -> AppClient:
+        client = self.store.client_by_name(name)
+        if client is None:
+            raise KeyError(f"the template defines no app client named {name!r}")
+        return client
+
+    def environment(self) -> dict[str, str]:
+        """Environment assignments for the web app, the weather API and the machine and CLI clients."""
+        env = {
+            "COGNITO_REGION": self.region,
+            "COGNITO_USER_POOL_ID": self.pool_id,
+            "COGNITO_ISSUER": self.issuer,
+            "COGNITO_DOMAIN": self.base_url,
+        }
+        clients = {client.name: client for client in self.store.clients()}
+        if "web" in clients:
+            env["COGNITO_CLIENT_ID"] = clients["web"].client_id
+            if clients["web"].client_secret:
+                env["COGNITO_CLIENT_SECRET"] = clients["web"].client_secret
+        api_callers = [c.client_id for c in clients.values() if any(
+            scope in self.config.custom_scopes for scope in c.settings.allowed_oauth_scopes)]
+        env["WEATHER_API_CLIENT_IDS"] = ",".join(api_callers)
+        for client in clients.values():
+            if client.name == "web":
+                continue
+            prefix = client.name.upper().replace("-", "_")
+            env[f"{prefix}_CLIENT_ID"] = client.client_id
+            if client.client_secret:
+                env[f"{prefix}_CLIENT_SECRET"] = client.client_secret
+        env["DEMO_USER_EMAIL"] = self.demo_user.email
+        env["DEMO_USER_PASSWORD"] = self.demo_user.password
+        return env
