@@ -137,14 +137,17 @@ NO_REVOCATION_CLIENT = {
     "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"], "EnableTokenRevocation": False,
 }
 
+SCRATCH_CLIENT = {**NO_REVOCATION_CLIENT, "ClientName": "scratch"}  # for tests that rewrite a client's settings
+
 
 @pytest.fixture(scope="session")
 def other_pool(tmp_path_factory):
-    """A pool of its own (for tests that change client settings), with a rotating and a non-revoking client."""
+    """A pool of its own, with a rotating, a non-revoking and a scratch client (settings tests change it)."""
     from tests.fixtures.local_cognito import start_local_cognito
 
     directory = tmp_path_factory.mktemp("other-pool")
-    template = template_with_clients(directory, RotatingClient=ROTATING_CLIENT, NoRevokeClient=NO_REVOCATION_CLIENT)
+    template = template_with_clients(directory, RotatingClient=ROTATING_CLIENT, NoRevokeClient=NO_REVOCATION_CLIENT,
+                                     ScratchClient=SCRATCH_CLIENT)
     handle = start_local_cognito(directory / "state", template=template)
     yield handle
     handle.stop()

@@ -109,7 +109,7 @@ def test_allow_app_registers_a_web_apps_urls_through_boto3(local_cognito):
 
 def test_update_resets_what_it_is_not_given_like_aws(other_pool):
     idp = other_pool.boto3_client()
-    client_id = other_pool.clients["norevoke"].client_id
+    client_id = other_pool.clients["scratch"].client_id
     updated = idp.update_user_pool_client(UserPoolId=other_pool.pool_id, ClientId=client_id,
                                           CallbackURLs=["https://app.example/cb"], AllowedOAuthFlows=["code"],
                                           AllowedOAuthFlowsUserPoolClient=True,
@@ -138,7 +138,7 @@ def test_update_resets_what_it_is_not_given_like_aws(other_pool):
 def test_update_refuses_what_cognito_refuses(other_pool, settings, code):
     with pytest.raises(ClientError) as raised:
         other_pool.boto3_client().update_user_pool_client(
-            UserPoolId=other_pool.pool_id, ClientId=other_pool.clients["rotating"].client_id, **settings)
+            UserPoolId=other_pool.pool_id, ClientId=other_pool.clients["scratch"].client_id, **settings)
     assert raised.value.response["Error"]["Code"] == code
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
