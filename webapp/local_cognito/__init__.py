@@ -39,6 +39,9 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     5-minute minimum if need be, so tests can watch tokens expire without waiting; `clock` lets tests move
     time forward (code and token expiry). Neither is for production use.
     """
+    # Authlib's server grants log issued tokens at DEBUG level: keep that logger above DEBUG whatever the root says.
+    grants_log = logging.getLogger("authlib.oauth2.rfc6749.grants")
+    grants_log.setLevel(max(grants_log.getEffectiveLevel(), logging.INFO))
     pool = LocalCognito(state_dir=state_dir, base_url=base_url, template=template, region=region, clock=clock,
                         token_lifetime=token_lifetime)
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),

@@ -230,7 +230,7 @@ class AppClient(ClientMixin):
     """An app client as Authlib's authorization server sees it: id, optional secret, and its settings."""
 
     client_id: str
-    client_secret: str | None
+    client_secret: str | None = field(repr=False)
     settings: ClientSettings
 
     @property

@@ -359,6 +359,7 @@ class Store:
     # -- authorization codes -----------------------------------------------------------------------------------
     def save_code(self, code: AuthorizationCode) -> None:
         with self.transaction() as db:
+            db.execute("DELETE FROM codes WHERE expires_at < ?", (self.clock() - 86400,))  # keep the table small
             db.execute("INSERT INTO codes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
                 code.code, code.client_id, code.sub, code.redirect_uri, code.scope, code.nonce, code.code_challenge,
                 code.code_challenge_method, code.auth_time, code.expires_at, None, None))
@@ -380,7 +381,6 @@ class Store:
                                (now, row["origin_jti"]))
                 return None
             db.execute("UPDATE codes SET used_at = ? WHERE code = ?", (now, code))
-            db.execute("DELETE FROM codes WHERE expires_at < ? AND used_at IS NOT NULL", (now - 86400,))
         if row["expires_at"] <= now:
             return None
         return AuthorizationCode(**{k: row[k] for k in row.keys()})
