@@ -28,8 +28,13 @@ def jwks(handle) -> dict:
 def sign_in(handle, email: str, password: str) -> dict:
     endpoints = requests.get(f"{handle.issuer}/.well-known/openid-configuration", timeout=10).json()
     flow = make_code_flow(handle, endpoints)
+    browser = Browser(handle.url)
     url, _ = flow.authorization_url()
-    return flow.fetch_token(Browser(handle.url).sign_in(url, email, password))
+    try:
+        return flow.fetch_token(browser.sign_in(url, email, password))
+    finally:  # no keep-alive connection may outlive the server: the restart test binds its port again
+        flow.session.close()
+        browser.http.close()
 
 
 def test_a_restart_keeps_pool_clients_users_keys_and_refresh_tokens(tmp_path):
