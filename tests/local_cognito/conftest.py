@@ -22,6 +22,10 @@ def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
 
+def fragment(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).fragment, keep_blank_values=True).items()}
+
+
 class Browser:
     """A user agent with a cookie jar that stops at every redirect, so tests can see each hop."""
 
@@ -137,6 +141,10 @@ NO_REVOCATION_CLIENT = {
     "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"], "EnableTokenRevocation": False,
 }
 
+IMPLICIT_CLIENT = {
+    "ClientName": "implicit", "GenerateSecret": False, "AllowedOAuthFlowsUserPoolClient": True,
+    "AllowedOAuthFlows": ["implicit"], "AllowedOAuthScopes": ["openid", "email"], "CallbackURLs": [WEB_CALLBACK],
+}
 SCRATCH_CLIENT = {**NO_REVOCATION_CLIENT, "ClientName": "scratch"}  # for tests that rewrite a client's settings
 
 
@@ -147,7 +155,7 @@ def other_pool(tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("other-pool")
     template = template_with_clients(directory, RotatingClient=ROTATING_CLIENT, NoRevokeClient=NO_REVOCATION_CLIENT,
-                                     ScratchClient=SCRATCH_CLIENT)
+                                     ScratchClient=SCRATCH_CLIENT, ImplicitClient=IMPLICIT_CLIENT)
     handle = start_local_cognito(directory / "state", template=template)
     yield handle
     handle.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.local_cognito.conftest import WEB_CALLBACK, Browser, query
+from tests.local_cognito.conftest import WEB_CALLBACK, Browser, fragment, query
 
 
 def authorize_params(local_cognito, **params) -> dict:
@@ -33,7 +33,6 @@ def test_bad_client_or_redirect_uri_shows_an_error_page_and_never_redirects_away
 
 @pytest.mark.parametrize(("change", "error"), [
     ({"response_type": None}, "invalid_request"),
-    ({"response_type": "token"}, "unauthorized_client"),
     ({"response_type": "id_token"}, "unsupported_response_type"),
     ({"scope": "openid phone"}, "invalid_scope"),
     ({"scope": "email"}, "invalid_scope"),
@@ -186,3 +185,32 @@ def test_unknown_paths_and_methods_get_error_pages_not_stack_traces(local_cognit
     assert requests.get(f"{local_cognito.url}/nope", timeout=10).status_code == 404
     response = requests.delete(f"{local_cognito.url}/oauth2/token", timeout=10)
     assert response.status_code == 405 and "Traceback" not in response.text
+
+
+def test_implicit_errors_go_in_the_fragment(local_cognito, browser):
+    response = browser.get("/oauth2/authorize", **authorize_params(local_cognito, response_type="token"))
+    location = response.headers["Location"]
+    assert location.startswith(WEB_CALLBACK + "#")
+    assert fragment(location) == {"error": "unauthorized_client", "state": "st4te"}
+
+
+def test_implicit_flow_returns_tokens_in_the_fragment(other_pool):
+    browser = Browser(other_pool.url)
+    client_id = other_pool.clients["implicit"].client_id
+    url = (f"/oauth2/authorize?response_type=token&client_id={client_id}&redirect_uri={WEB_CALLBACK}"
+           "&state=s9&nonce=n9&scope=openid")
+    location = browser.sign_in(url, other_pool.demo_user.email, other_pool.demo_user.password)
+    assert location.startswith(WEB_CALLBACK + "#") and "?" not in location
+    params = fragment(location)
+    assert set(params) == {"access_token", "id_token", "token_type", "expires_in", "state"}
+    assert (params["token_type"], params["expires_in"], params["state"]) == ("Bearer", "3600", "s9")
+    import jwt
+
+    claims = jwt.decode(params["id_token"], options={"verify_signature": False})
+    assert claims["nonce"] == "n9" and claims["aud"] == client_id
+    info = requests.get(f"{other_pool.url}/oauth2/userInfo",
+                        headers={"Authorization": f"Bearer {params['access_token']}"}, timeout=10)
+    assert info.status_code == 200
+    none = browser.get("/oauth2/authorize", response_type="token", client_id=client_id, redirect_uri=WEB_CALLBACK,
+                       prompt="none", scope="openid phone")
+    assert fragment(none.headers["Location"]) == {"error": "invalid_scope"}

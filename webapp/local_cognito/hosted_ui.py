@@ -84,11 +84,16 @@ def validate_authorize_request() -> AuthorizeRequest | Response:
             raise InvalidRequestError()  # [Uncertain] only the user pool itself (COGNITO) signs people in here
         grant = pool.oauth.get_consent_grant(end_user=None)
     except OAuth2Error as error:
-        # Client and redirect URI are valid, so every other problem goes back to the client.
-        error.redirect_uri = redirect_uri
-        error.state = request.args.get("state")
-        return pool.oauth.handle_error_response(None, error)
+        return redirect_error(redirect_uri, error)  # client and redirect URI are valid: tell the client
     return AuthorizeRequest(client, redirect_uri, grant)
+
+
+def redirect_error(redirect_uri: str, error: OAuth2Error) -> Response:
+    """Send `error` to the client; in the fragment for `response_type=token`, like its tokens (RFC 6749 §4.2.2.1)."""
+    error.redirect_uri = redirect_uri
+    error.redirect_fragment = request.args.get("response_type") == "token"
+    error.state = request.args.get("state")
+    return _pool().oauth.handle_error_response(None, error)
 
 
 def issue_code(authorize: AuthorizeRequest, signed_in: SignedInUser) -> Response:
@@ -110,8 +115,7 @@ def authorize() -> Response:
     if prompt == "none":
         if signed_in:
             return issue_code(checked, signed_in)
-        error = LoginRequiredError(redirect_uri=checked.redirect_uri, state=request.args.get("state"))
-        return _pool().oauth.handle_error_response(None, error)
+        return redirect_error(checked.redirect_uri, LoginRequiredError())
     if signed_in and prompt != "login":
         return issue_code(checked, signed_in)  # silent sign-in with the live session
     return redirect(f"{url_for('hosted_ui.login')}?{query_string()}")

@@ -2,7 +2,7 @@
 
 Authlib supplies the protocol: `AuthorizationServer`, the code (+ `CodeChallenge`, RFC 7636), refresh-token and
 client-credentials grants, client authentication (`client_secret_basic`, `client_secret_post`, `none`) and the
-RFC 7009 revocation endpoint. This module adds what Cognito does differently: S256 only, UUID codes consumed
+RFC 7009 revocation endpoint, and the implicit grant. This module adds what Cognito does differently: S256 only, UUID codes consumed
 atomically, no new refresh token unless the client enables rotation, custom scopes only for client credentials,
 `{"error": ...}` bodies without Authlib's descriptions, HTTP 400 for every token-endpoint error, and CORS.
 """
@@ -80,6 +80,7 @@ class CognitoAuthorizationServer(AuthorizationServer):
         self.grant_counts: Counter[str] = Counter()
         self._count_lock = threading.Lock()
         self.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
+        self.register_grant(ImplicitGrant)
         self.register_grant(RefreshGrant)
         self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(Revocation)
@@ -99,7 +100,8 @@ class CognitoAuthorizationServer(AuthorizationServer):
         if error.redirect_uri:
             if error.state:
                 body.append(("state", error.state))
-            return Response("", status=302, headers={"Location": add_params_to_uri(error.redirect_uri, body)})
+            location = add_params_to_uri(error.redirect_uri, body, fragment=error.redirect_fragment)
+            return Response("", status=302, headers={"Location": location})
         headers = {k: v for k, v in error.get_headers() if k.lower() == "www-authenticate"}
         return self.handle_response(error.status_code, dict(body), {**TOKEN_HEADERS, **headers})
 
@@ -173,6 +175,23 @@ class CodeGrant(CognitoGrant, grants.AuthorizationCodeGrant):
         self.pool.store.link_code_to_origin(code.code, origin_jti)
         grant = UserGrant(self.client, user, code.scope, code.auth_time, origin_jti, code.nonce)
         return self.pool.tokens.user_tokens(grant, include_refresh_token=include_refresh_token)
+
+
+class ImplicitGrant(grants.ImplicitGrant):
+    """`response_type=token`: access and ID tokens in the redirect URI's fragment, never a refresh token."""
+
+    def authenticate_token_endpoint_client(self) -> AppClient | None:
+        """At the authorization endpoint a client is named by `client_id`, not authenticated (the Hosted UI
+        has already checked it and its redirect URI)."""
+        return self.server.query_client(self.request.payload.client_id)
+
+    def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):
+        signed_in: SignedInUser = user
+        pool = self.server.pool
+        origin_jti = pool.store.create_origin(self.client.client_id, signed_in.user.sub)
+        grant = UserGrant(self.client, signed_in.user, scope, signed_in.auth_time, origin_jti,
+                          self.request.payload.data.get("nonce") or None)
+        return pool.tokens.user_tokens(grant, include_refresh_token=False)
 
 
 class S256CodeChallenge(CodeChallenge):
