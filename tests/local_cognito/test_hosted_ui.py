@@ -214,3 +214,33 @@ def test_implicit_flow_returns_tokens_in_the_fragment(other_pool):
     none = browser.get("/oauth2/authorize", response_type="token", client_id=client_id, redirect_uri=WEB_CALLBACK,
                        prompt="none", scope="openid phone")
     assert fragment(none.headers["Location"]) == {"error": "invalid_scope"}
+
+
+def test_a_temporary_password_must_be_changed_at_first_sign_in(local_cognito, browser):
+    user = local_cognito.create_user("temporary@example.com", "Temp-0rary!", status="FORCE_CHANGE_PASSWORD")
+    page = browser.get("/login", **authorize_params(local_cognito, lang="fr"))
+    change = browser.submit(page, username="temporary@example.com", password="Temp-0rary!")
+    assert change.status_code == 200 and "Changer de mot de passe" in change.text
+    assert "cognito" not in change.cookies
+
+    mismatch = browser.submit(change, action="new_password", new_password="Better-passw0rd!",
+                              confirm_password="Other-passw0rd!")
+    assert mismatch.status_code == 400 and 'id="confirm_password-error"' in mismatch.text
+    weak = browser.submit(mismatch, action="new_password", new_password="weakpassword",
+                          confirm_password="weakpassword")
+    assert weak.status_code == 400
+    assert "Password did not conform with policy: Password must have uppercase characters" in weak.text
+    done = browser.submit(weak, action="new_password", new_password="Better-passw0rd!",
+                          confirm_password="Better-passw0rd!")
+    assert done.status_code == 302 and "code" in query(done.headers["Location"])
+    assert local_cognito.store.user(user.sub).status == "CONFIRMED"
+    assert local_cognito.store.verify_login("temporary@example.com", "Better-passw0rd!") is not None
+
+
+def test_the_new_password_step_cannot_be_reached_without_the_temporary_password(local_cognito, browser):
+    local_cognito.create_user("temporary2@example.com", "Temp-0rary!", status="FORCE_CHANGE_PASSWORD")
+    page = browser.get("/login", **authorize_params(local_cognito))
+    response = browser.submit(page, action="new_password", new_password="Better-passw0rd!",
+                              confirm_password="Better-passw0rd!")
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "Your session has expired" in response.text

@@ -14,10 +14,10 @@ from urllib.parse import urlencode, urlsplit
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnauthorizedClientError
 from authlib.oidc.core.errors import LoginRequiredError
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import InputRequired
+from wtforms.validators import EqualTo, InputRequired
 
 from webapp.local_cognito import browser_session
 from webapp.local_cognito.clients import AppClient
@@ -33,14 +33,22 @@ INCORRECT_LOGIN = "Incorrect username or password."
 STATUS_MESSAGES = {
     UNCONFIRMED: "User is not confirmed.",
     RESET_REQUIRED: "Password reset required for the user",
-    # [Uncertain] the real Hosted UI asks for a new password here; a page for it is still to come.
-    FORCE_CHANGE_PASSWORD: "Password reset required for the user",
 }
+# How long the "change your temporary password" step may take: the client's AuthSessionValidity (3 minutes).
+NEW_PASSWORD_SESSION_KEY = "new_password_for"
 
 
 class LoginForm(FlaskForm):
     username = EmailField("Email", validators=[InputRequired("This field is required.")])
     password = PasswordField("Password", validators=[InputRequired("This field is required.")])
+
+
+class NewPasswordForm(FlaskForm):
+    """Shown after signing in with a temporary password (an admin-created user, FORCE_CHANGE_PASSWORD)."""
+
+    new_password = PasswordField("New password", validators=[InputRequired("This field is required.")])
+    confirm_password = PasswordField("Enter new password again", validators=[
+        InputRequired("This field is required."), EqualTo("new_password", "Passwords do not match.")])
 
 
 @dataclass(frozen=True)
@@ -127,17 +135,19 @@ def login():
     if isinstance(checked, Response):
         return checked
     signed_in = browser_session.current_user()
+    if request.method == "POST" and request.form.get("action") == "new_password":
+        return set_new_password(checked)
     form = LoginForm()
     if request.method == "POST" and request.form.get("action") == "continue":
         if signed_in:
             return issue_code(checked, signed_in)
     elif form.validate_on_submit():
         user = authenticate(form)
+        if user is not None and user.status == FORCE_CHANGE_PASSWORD:
+            session[NEW_PASSWORD_SESSION_KEY] = {"sub": user.sub, "until": _pool().clock() + 180}
+            return render_template("local_cognito/new_password.html", form=NewPasswordForm(formdata=None))
         if user is not None:
-            signed_in = SignedInUser(user, int(_pool().clock()))
-            response = issue_code(checked, signed_in)
-            browser_session.start(response, signed_in)  # prompt=login or not: a fresh session either way
-            return response
+            return sign_in(checked, user)
     elif signed_in and request.args.get("prompt") != "login":
         return render_template("local_cognito/continue.html", name=signed_in.user.email or signed_in.user.username,
                                different_user=f"{url_for('hosted_ui.login')}?{_with_prompt_login()}")
@@ -145,6 +155,35 @@ def login():
         form.username.data = request.args["login_hint"]
     status = 400 if form.errors else 200
     return render_template("local_cognito/login.html", form=form), status
+
+
+def sign_in(checked: AuthorizeRequest, user: User) -> Response:
+    """Issue the code and start a fresh Hosted UI session (prompt=login or not: a new session either way)."""
+    signed_in = SignedInUser(user, int(_pool().clock()))
+    response = issue_code(checked, signed_in)
+    browser_session.start(response, signed_in)
+    return response
+
+
+def set_new_password(checked: AuthorizeRequest):
+    """The second step of signing in with a temporary password: choose one that meets the pool's policy."""
+    pool = _pool()
+    pending = session.get(NEW_PASSWORD_SESSION_KEY) or {}
+    user = pool.store.user(pending["sub"]) if pending.get("until", 0) > pool.clock() else None
+    if user is None or user.status != FORCE_CHANGE_PASSWORD:
+        session.pop(NEW_PASSWORD_SESSION_KEY, None)
+        form = LoginForm(formdata=None)
+        form.username.errors = ["Your session has expired. Please sign in again."]
+        return render_template("local_cognito/login.html", form=form), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        problem = pool.config.password_policy.violation(form.new_password.data)
+        if problem is None:
+            pool.store.set_password(user.sub, form.new_password.data, CONFIRMED)
+            session.pop(NEW_PASSWORD_SESSION_KEY, None)
+            return sign_in(checked, pool.store.user(user.sub) or user)
+        form.new_password.errors.append(problem)
+    return render_template("local_cognito/new_password.html", form=form), 400
 
 
 def authenticate(form: LoginForm) -> User | None:
@@ -156,7 +195,7 @@ def authenticate(form: LoginForm) -> User | None:
     if not user.enabled:
         form.password.errors.append("User is disabled.")
         return None
-    if user.status != CONFIRMED:
+    if user.status not in (CONFIRMED, FORCE_CHANGE_PASSWORD):
         form.username.errors.append(STATUS_MESSAGES.get(user.status, INCORRECT_LOGIN))
         return None
     return user

@@ -34,6 +34,13 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "Error": "Erreur",
         "Language": "Langue",
         "There is a problem": "Il y a un problème",
+        "Change password": "Changer de mot de passe",
+        "Please enter a new password.": "Veuillez saisir un nouveau mot de passe.",
+        "New password": "Nouveau mot de passe",
+        "Enter new password again": "Saisissez à nouveau le nouveau mot de passe",
+        "Send": "Envoyer",
+        "Passwords do not match.": "Les mots de passe ne correspondent pas.",
+        "Your session has expired. Please sign in again.": "Votre session a expiré. Veuillez vous reconnecter.",
     },
     "de": {
         "Sign in": "Anmelden",
@@ -56,6 +63,14 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "Error": "Fehler",
         "Language": "Sprache",
         "There is a problem": "Es gibt ein Problem",
+        "Change password": "Passwort ändern",
+        "Please enter a new password.": "Bitte geben Sie ein neues Passwort ein.",
+        "New password": "Neues Passwort",
+        "Enter new password again": "Neues Passwort wiederholen",
+        "Send": "Senden",
+        "Passwords do not match.": "Die Passwörter stimmen nicht überein.",
+        "Your session has expired. Please sign in again.": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich "
+                                                            "erneut an.",
     },
 }
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}
