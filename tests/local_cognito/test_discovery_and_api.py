@@ -142,3 +142,25 @@ def test_update_refuses_what_cognito_refuses(other_pool, settings, code):
     assert raised.value.response["Error"]["Code"] == code
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
+
+
+def test_the_aws_cli_works_against_the_json_api(local_cognito, tmp_path):
+    """`aws cognito-idp ... --endpoint-url` reaches the local pool unchanged (credentials are only signed with)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIDLOCAL", "AWS_SECRET_ACCESS_KEY": "local",
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env.pop("AWS_PROFILE", None)
+    web = local_cognito.clients["web"].client_id
+    base = [sys.executable, "-m", "awscli", "cognito-idp", "--endpoint-url", local_cognito.url,
+            "--region", local_cognito.region, "--output", "json"]
+    described = subprocess.run([*base, "describe-user-pool-client", "--user-pool-id", local_cognito.pool_id,
+                                "--client-id", web], capture_output=True, text=True, env=env, timeout=60)
+    assert described.returncode == 0, described.stderr
+    assert json.loads(described.stdout)["UserPoolClient"]["ClientId"] == web
+    missing = subprocess.run([*base, "describe-user-pool-client", "--user-pool-id", local_cognito.pool_id,
+                              "--client-id", "nosuchclient"], capture_output=True, text=True, env=env, timeout=60)
+    assert missing.returncode != 0
+    assert "ResourceNotFoundException" in missing.stderr
