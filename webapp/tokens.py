@@ -1,0 +1,63 @@
+"""The current session's access token, refreshed on the server ahead of expiry, one refresh at a time.
+
+`fresh_access_token()` is what pages that call an API use. It raises `SignInRequired` (the session is over: show
+the sign-in page) or `TokenServiceUnavailable` (Cognito's token endpoint is down: show "try again", the session
+is kept); both render through the error handler in `webapp.errors`, so callers just let them propagate.
+
+Single-flight: N concurrent requests of one session that all find the token near expiry cause one refresh. They
+queue on the session's lock (threads of this process, then a Redis lock across processes when Redis holds the
+sessions); whoever gets it first re-reads the session from the store and refreshes only if nobody else has since
+this request loaded it. The new tokens are written to the store before the lock is released.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, g, session
+
+from webapp import sessions
+from webapp.errors import SignInRequired, TokenServiceUnavailable
+from webapp.hosted_ui import RefreshRejected, hosted_ui
+
+__all__ = ["SignInRequired", "TokenServiceUnavailable", "fresh_access_token"]
+
+
+def fresh_access_token(*, force_refresh: bool = False) -> str:
+    """The session's access token, valid for at least TOKEN_REFRESH_MARGIN seconds unless refreshing failed.
+
+    `force_refresh`: the caller saw the current token refused (an API answered 401); get another one, unless a
+    concurrent request already did.
+    """
+    if g.get("user") is None or "tokens" not in session:
+        raise SignInRequired()
+    tokens = session["tokens"]
+    margin = current_app.config["SETTINGS"].token_refresh_margin
+    if not force_refresh and tokens["expires_at"] - margin > time.time():
+        return tokens["access_token"]
+    seen_rev = session.get("rev", 0)
+    try:
+        with sessions.store().locks.hold(session.sid):
+            return _refresh_unless_done(seen_rev)
+    except sessions.LockTimeout:
+        raise TokenServiceUnavailable(error="refresh_lock_timeout") from None
+
+
+def _refresh_unless_done(seen_rev: int) -> str:
+    """Under the session's lock: adopt a refresh another request made meanwhile, or make one and publish it."""
+    stored = sessions.store().load(session.sid)
+    if stored is None or "tokens" not in stored:
+        sessions.end()  # ended meanwhile (signed out in another tab, or everywhere)
+        raise SignInRequired()
+    if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > time.time():
+        sessions.adopt(stored)
+        return stored["tokens"]["access_token"]
+    try:
+        tokens, user = hosted_ui().refresh(stored["tokens"], stored["user"])
+    except RefreshRejected:
+        sessions.end()
+        raise SignInRequired() from None
+    session.update(user=user, tokens=tokens, rev=stored.get("rev", 0))
+    sessions.publish(session)
+    g.user = sessions.CurrentUser.from_session(user)
+    return tokens["access_token"]
