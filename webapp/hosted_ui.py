@@ -299,8 +299,7 @@ class HostedUi:
         except OAuthError as error:
             if error.error in IDP_DOWN_ERRORS:
                 raise TokenServiceUnavailable(error=error.error) from None
-            log.info("refresh refused by the token endpoint: %s", error.error)
-            raise RefreshRejected(str(error.error)) from None
+            raise RefreshRejected(f"the token endpoint answered {error.error}") from None
         except (requests.RequestException, ValueError) as error:
             raise TokenServiceUnavailable(error=type(error).__name__) from None
         if not isinstance(response.get("access_token"), str):

@@ -12,6 +12,7 @@ this request loaded it. The new tokens are written to the store before the lock 
 
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import current_app, g, session
@@ -19,6 +20,8 @@ from flask import current_app, g, session
 from webapp import sessions
 from webapp.errors import SignInRequired, TokenServiceUnavailable
 from webapp.hosted_ui import RefreshRejected, hosted_ui
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SignInRequired", "TokenServiceUnavailable", "fresh_access_token"]
 
@@ -54,7 +57,8 @@ def _refresh_unless_done(seen_rev: int) -> str:
         return stored["tokens"]["access_token"]
     try:
         tokens, user = hosted_ui().refresh(stored["tokens"], stored["user"])
-    except RefreshRejected:
+    except RefreshRejected as rejection:
+        log.info("refresh rejected, ending the session: %s", rejection)
         sessions.end()
         raise SignInRequired() from None
     session.update(user=user, tokens=tokens, rev=stored.get("rev", 0))

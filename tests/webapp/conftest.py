@@ -38,7 +38,7 @@ def hosted(idp, scripted_hosted_ui):
     scripted_hosted_ui.reset()
 
 
-def scripted_settings(hosted: ScriptedHostedUi, session_dir: str, url: str, **overrides) -> WebSettings:
+def scripted_settings(hosted: ScriptedHostedUi, url: str, **overrides) -> WebSettings:
     idp: FakeIdp = hosted.idp
     settings = WebSettings(
         issuer=Issuer(idp.issuer, idp.metadata_url),
@@ -49,7 +49,6 @@ def scripted_settings(hosted: ScriptedHostedUi, session_dir: str, url: str, **ov
         app_base_url=url,
         weather_api_url="http://127.0.0.1:9",
         secret_key=TEST_SECRET,
-        session_dir=session_dir,
         http_timeout=1.0,
     )
     return replace(settings, **overrides)
@@ -61,8 +60,8 @@ def scripted_webapp(hosted, tmp_path):
     started = []
 
     def factory(**overrides):
-        session_dir = str(tmp_path / f"sessions-{len(started)}")
-        running = serve_webapp(lambda url: scripted_settings(hosted, session_dir, url, **overrides))
+        overrides.setdefault("session_dir", str(tmp_path / f"sessions-{len(started)}"))
+        running = serve_webapp(lambda url: scripted_settings(hosted, url, **overrides))
         started.append(running)
         return running
 
@@ -76,7 +75,7 @@ def shared_scripted_webapp(scripted_hosted_ui, tmp_path_factory):
     """One web app with default settings for a whole module (it fetches discovery on first use, in a test that
     has pointed it at the scripted Hosted UI through the `hosted` fixture)."""
     session_dir = str(tmp_path_factory.mktemp("sessions"))
-    running = serve_webapp(lambda url: scripted_settings(scripted_hosted_ui, session_dir, url))
+    running = serve_webapp(lambda url: scripted_settings(scripted_hosted_ui, url, session_dir=session_dir))
     yield running
     running.stop()
 
@@ -129,3 +128,13 @@ def token_response(idp: FakeIdp, nonce: str | None, *, sub: str | None = None, a
     if refresh_token:
         answer["refresh_token"] = refresh_token
     return answer
+
+
+def scripted_sign_in(http: requests.Session, app_url: str, hosted: ScriptedHostedUi, *, next: str | None = None,
+                     **token_options) -> requests.Response:
+    """A complete sign-in through the scripted Hosted UI; returns the callback's response (a redirect)."""
+    flow = Flow.start(http, app_url, next=next)
+    hosted.answer_tokens(token_response(hosted.idp, flow.nonce, **token_options))
+    response = flow.callback()
+    assert response.status_code == 302, response.text
+    return response
