@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from webapp import sessions
 from webapp.errors import SignInRequired
 from webapp.hosted_ui import hosted_ui, pending_flow_keys
-from webapp.next_path import safe_next_path
+from webapp.next_path import current_page, safe_next_path
 from webapp.tokens import fresh_access_token
 
 bp = Blueprint("auth", __name__)
@@ -29,10 +29,9 @@ def login_required(view):
     @functools.wraps(view)
     def guarded(*args, **kwargs):
         if g.get("user") is None:
-            here = request.full_path.rstrip("?") if request.method == "GET" else None
             if g.get("session_expired"):
-                raise SignInRequired("Your session has expired. Sign in again to continue.", next_path=here)
-            return redirect(url_for("auth.login", next=here))
+                raise SignInRequired("Your session has expired. Sign in again to continue.", next_path=current_page())
+            return redirect(url_for("auth.login", next=current_page()))
         return view(*args, **kwargs)
 
     return guarded

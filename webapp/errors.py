@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
+from flask.globals import request_ctx
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -156,6 +157,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RedisConnectionError)
     @app.errorhandler(RedisTimeoutError)
     def store_down(error: Exception):
+        # When the store failed while the session was being opened, the request has no session at all, and the
+        # layout reads one (flashed messages): give it an empty, unsaveable one so the page can render.
+        if request_ctx and request_ctx._session is None:
+            request_ctx._session = current_app.session_interface.make_null_session(current_app)
         return render_page_error(StoreUnavailable(error=type(error).__name__))
 
     @app.errorhandler(Exception)

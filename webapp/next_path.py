@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from flask import request
+
 MAX_LENGTH = 2048
 # Browsers and proxies may decode a path once or twice; a target still encoded after this is nobody's real link.
 MAX_DECODING_ROUNDS = 3
@@ -35,3 +37,8 @@ def safe_next_path(raw: str | None) -> str | None:
             return raw
         candidate = decoded
     return None
+
+
+def current_page() -> str | None:
+    """This request's path and query, as a `next` to come back to after signing in (GET requests only)."""
+    return request.full_path.rstrip("?") if request.method == "GET" else None

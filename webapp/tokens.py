@@ -20,6 +20,7 @@ from flask import current_app, g, session
 from webapp import sessions
 from webapp.errors import SignInRequired, TokenServiceUnavailable
 from webapp.hosted_ui import RefreshRejected, hosted_ui
+from webapp.next_path import current_page
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def fresh_access_token(*, force_refresh: bool = False) -> str:
     concurrent request already did.
     """
     if g.get("user") is None or "tokens" not in session:
-        raise SignInRequired()
+        raise SignInRequired(next_path=current_page())
     tokens = session["tokens"]
     margin = current_app.config["SETTINGS"].token_refresh_margin
     if not force_refresh and tokens["expires_at"] - margin > time.time():
@@ -51,7 +52,7 @@ def _refresh_unless_done(seen_rev: int) -> str:
     stored = sessions.store().load(session.sid)
     if stored is None or "tokens" not in stored:
         sessions.end()  # ended meanwhile (signed out in another tab, or everywhere)
-        raise SignInRequired()
+        raise SignInRequired(next_path=current_page())
     if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > time.time():
         sessions.adopt(stored)
         return stored["tokens"]["access_token"]
@@ -60,7 +61,7 @@ def _refresh_unless_done(seen_rev: int) -> str:
     except RefreshRejected as rejection:
         log.info("refresh rejected, ending the session: %s", rejection)
         sessions.end()
-        raise SignInRequired() from None
+        raise SignInRequired(next_path=current_page()) from None
     session.update(user=user, tokens=tokens, rev=stored.get("rev", 0))
     sessions.publish(session)
     g.user = sessions.CurrentUser.from_session(user)

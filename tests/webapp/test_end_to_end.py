@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from urllib.parse import urlsplit
@@ -139,3 +140,22 @@ def test_redis_sessions_shared_by_two_instances(webapp_factory, local_cognito, r
     statuses = concurrent_profiles([first.url, second.url], http.cookies.get_dict(), 10)
     assert statuses == [200] * 10
     assert local_cognito.grant_count("refresh_token") == before + 1
+
+
+def test_no_token_or_verifier_reaches_the_logs(webapp, local_cognito, caplog):
+    caplog.set_level(logging.DEBUG)
+    http = requests.Session()
+    user = local_cognito.demo_user
+    with local_cognito.clock.moved(NEARLY_EXPIRED):
+        sign_in(http, webapp.url, user.email, user.password)
+    store = webapp.app.extensions["webapp.sessions"]
+    first = dict(store.load(http.cookies["session"])["tokens"])
+    assert is_signed_in(http, webapp.url)  # refreshes
+    second = dict(store.load(http.cookies["session"])["tokens"])
+    http.post(f"{webapp.url}/logout", data={"csrf_token": csrf_token(http, webapp.url)})
+    secrets = {first["access_token"], first["refresh_token"], second["access_token"], second["refresh_token"]}
+    assert len(secrets) >= 3
+    logged = caplog.text
+    assert "code_verifier" not in logged
+    for secret in secrets:
+        assert secret not in logged and secret[-40:] not in logged

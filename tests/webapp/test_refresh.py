@@ -85,7 +85,8 @@ def test_a_rejected_refresh_ends_the_session_without_a_redirect_loop(refreshing_
         hosted.answer_tokens(answer[1], answer[0])
     page = http.get(f"{refreshing_app}/profile", allow_redirects=False)
     assert page.status_code == 401, reason
-    assert "Sign in again" in page.text and "Your session has ended" in page.text
+    assert "Your session has ended" in page.text
+    assert 'href="/login?next=/profile">Sign in again' in page.text
     # The session is gone: the next visit is an ordinary anonymous one (a redirect to sign in), not the same page.
     after = http.get(f"{refreshing_app}/profile", allow_redirects=False)
     assert after.status_code == 302 and after.headers["Location"].startswith("/login")

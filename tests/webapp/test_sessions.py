@@ -20,6 +20,16 @@ def is_signed_in(http: requests.Session, app_url: str) -> bool:
     return http.get(f"{app_url}/profile", allow_redirects=False).status_code == 200
 
 
+def test_session_store_down_is_a_503_not_a_500(scripted_webapp, hosted):
+    closed_port = "redis://127.0.0.1:9/0"
+    app_url = scripted_webapp(session_redis_url=closed_port).url
+    assert requests.get(app_url + "/").status_code == 200  # anonymous pages need no store
+    response = requests.get(app_url + "/login", allow_redirects=False)
+    assert response.status_code == 503 and "Try again" in response.text
+    with_cookie = requests.get(app_url + "/profile", cookies={"session": "x" * 43}, allow_redirects=False)
+    assert with_cookie.status_code == 503
+
+
 def test_cookie_holds_only_an_opaque_id_with_strict_flags(app_url, hosted):
     http = requests.Session()
     response = scripted_sign_in(http, app_url, hosted)
@@ -78,14 +88,19 @@ def test_profile_shows_who_and_until_when(app_url, hosted):
         assert text in page
 
 
-def test_idle_sessions_end(scripted_webapp, hosted):
+def csrf_token(http: requests.Session, app_url: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(f"{app_url}/profile").text).group(1)
+
+
+def test_idle_sessions_end_and_a_stale_sign_out_button_still_works(scripted_webapp, hosted):
     app_url = scripted_webapp(session_idle_timeout=2).url
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted)
-    assert is_signed_in(http, app_url)
+    token = csrf_token(http, app_url)
     time.sleep(2.3)
-    page = http.get(f"{app_url}/profile", allow_redirects=False)
-    assert page.status_code == 401 and "Your session has expired" in page.text and "Sign in again" in page.text
+    # The page left open past the timeout: its sign-out button still signs out (no CSRF error).
+    response = http.post(f"{app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"{hosted.url}/logout?")
     assert not is_signed_in(http, app_url)
 
 
@@ -97,7 +112,10 @@ def test_activity_does_not_extend_the_absolute_lifetime(scripted_webapp, hosted)
         time.sleep(1.2)
         assert is_signed_in(http, app_url)  # activity keeps the idle timeout at bay...
     time.sleep(1.2)
-    assert not is_signed_in(http, app_url)  # ...but not past the absolute lifetime
+    page = http.get(f"{app_url}/profile?tab=2", allow_redirects=False)  # ...but not past the absolute lifetime
+    assert page.status_code == 401 and "Your session has expired" in page.text
+    assert 'href="/login?next=/profile?tab%3D2"' in page.text
+    assert not is_signed_in(http, app_url)
 
 
 def test_file_store_keeps_live_sessions_beyond_cachelibs_default_threshold(scripted_webapp, hosted, tmp_path):

@@ -96,6 +96,14 @@ def test_sign_out_everywhere_calls_global_sign_out_and_ends_every_session_of_the
     assert is_signed_in(someone_else, app_url)
 
 
+def test_sign_out_everywhere_needs_the_csrf_token(app_url, hosted):
+    http = requests.Session()
+    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    assert http.post(f"{app_url}/logout-everywhere", allow_redirects=False).status_code == 400
+    assert hosted.idp.hits["/"] == 0
+    assert is_signed_in(http, app_url)
+
+
 def test_sign_out_everywhere_goes_ahead_when_cognito_already_signed_the_token_out(app_url, hosted):
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted, sub=SUB)
