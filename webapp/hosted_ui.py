@@ -45,7 +45,7 @@ from webapp.errors import (
     TokenServiceUnavailable,
     UnknownSignIn,
 )
-from webapp.sessions import FLOW_LIFETIME
+from webapp.session_store import FLOW_LIFETIME
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if hsts:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if g.get("user") is not None or (request.blueprint == "auth"):
-            response.headers["Cache-Control"] = "no-store"
         if request.endpoint == "static":
             response.headers.pop("Vary", None)
+        elif g.get("user") is not None or request.blueprint == "auth":
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -13,7 +13,8 @@ import requests
 from flask import session
 
 from tests.webapp.conftest import Flow, scripted_sign_in
-from webapp.sessions import FileSessionCache, FileUserIndex, keep_newer_state
+from webapp.session_store import FileSessionCache, FileUserIndex
+from webapp.sessions import keep_newer_state
 
 
 def is_signed_in(http: requests.Session, app_url: str) -> bool:
@@ -191,3 +192,12 @@ def test_pending_flows_work_with_redis(scripted_webapp, hosted, redis_server):
     http = requests.Session()
     flow = Flow.start(http, running.url)
     assert flow.callback(state="unknown").status_code == 400
+
+
+def test_static_files_stay_cacheable_for_signed_in_people(app_url, hosted):
+    http = requests.Session()
+    scripted_sign_in(http, app_url, hosted)
+    response = http.get(app_url + "/static/style.css")
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    assert "Set-Cookie" not in response.headers
