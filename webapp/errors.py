@@ -16,6 +16,11 @@ log = logging.getLogger(__name__)
 STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
+def wire_code(text: object) -> str:
+    """An error code fit for a log line: codes can come from the IdP's answer, so keep them short and plain."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "", str(text))[:64] or "unknown"
+
+
 class PageError(Exception):
     """A failure a person can meet. Each subclass carries its status, its words and what to do next.
 
@@ -31,8 +36,7 @@ class PageError(Exception):
 
     def __init__(self, message: str | None = None, *, error: str | None = None, next_path: str | None = None):
         if error:
-            # Codes can come from the IdP's answer: keep them short and free of anything a log could misread.
-            self.error = re.sub(r"[^A-Za-z0-9_.-]", "", error)[:64] or "unknown"
+            self.error = wire_code(error)
         super().__init__(self.error)
         if message:
             self.message = message

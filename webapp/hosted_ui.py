@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import boto3
 import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import FlaskIntegration, OAuth
+from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App, OAuth
 from authlib.integrations.requests_client import OAuth2Session
 from botocore import UNSIGNED
 from botocore.config import Config
@@ -44,6 +44,7 @@ from webapp.errors import (
     SignInUnavailable,
     TokenServiceUnavailable,
     UnknownSignIn,
+    wire_code,
 )
 from webapp.session_store import FLOW_LIFETIME
 
@@ -105,6 +106,16 @@ class SignIn:
     next_path: str
 
 
+@dataclass(frozen=True)
+class Components:
+    """What needs the discovery document: Authlib's registered client and the two verifiers."""
+
+    client: FlaskOAuth2App
+    id_tokens: CognitoJwtVerifier
+    access_tokens: CognitoJwtVerifier
+    metadata: discovery.ProviderMetadata
+
+
 def user_from_claims(id_claims: dict) -> dict:
     """The claims the session keeps about the person (the pages show them; `auth_time` guards refreshes)."""
     return {
@@ -137,7 +148,7 @@ class HostedUi:
         self.jwks_cache = JwksCache(session=self.http, timeout=settings.http_timeout)
         self.oauth = CognitoOAuth(app)
         self._lock = threading.Lock()
-        self._ready: tuple | None = None
+        self._ready: Components | None = None
         self._json_api = None
 
     # --- set-up on first use ---
@@ -153,8 +164,8 @@ class HostedUi:
             raise IdentityProviderMismatch(error=type(error).__name__) from None
         return metadata
 
-    def _components(self):
-        """(Authlib client, ID token verifier, access token verifier, metadata), built once discovery passed."""
+    def _components(self) -> Components:
+        """Built on first use, once discovery has answered and passed its checks; then kept."""
         if self._ready is None:
             metadata = self._checked_metadata()
             with self._lock:
@@ -162,7 +173,7 @@ class HostedUi:
                     self._ready = self._build(metadata)
         return self._ready
 
-    def _build(self, metadata: discovery.ProviderMetadata):
+    def _build(self, metadata: discovery.ProviderMetadata) -> Components:
         settings = self.settings
         client = self.oauth.register(
             CLIENT_NAME,
@@ -173,9 +184,12 @@ class HostedUi:
             client_kwargs=self._session_options(),
         )
         common = dict(issuer=settings.issuer.issuer, jwks_uri=metadata.jwks_uri, jwks_cache=self.jwks_cache)
-        id_verifier = CognitoJwtVerifier(token_use="id", client_ids=[settings.client_id], **common)
-        access_verifier = CognitoJwtVerifier(token_use="access", client_ids=[settings.client_id], **common)
-        return client, id_verifier, access_verifier, metadata
+        return Components(
+            client,
+            CognitoJwtVerifier(token_use="id", client_ids=[settings.client_id], **common),
+            CognitoJwtVerifier(token_use="access", client_ids=[settings.client_id], **common),
+            metadata,
+        )
 
     def _session_options(self) -> dict:
         """Options for Authlib's requests session: PKCE, client authentication, and a timeout on every call."""
@@ -191,7 +205,7 @@ class HostedUi:
 
     def start_sign_in(self, next_path: str) -> Response:
         """Redirect to the Hosted UI with a new flow (state, nonce, PKCE verifier) remembered in the session."""
-        client = self._components()[0]
+        client = self._components().client
         flow = client.create_authorization_url(self.settings.redirect_uri, scope=self.settings.scopes)
         url = flow.pop("url")
         client.save_authorize_data(redirect_uri=self.settings.redirect_uri, next_path=next_path, **flow)
@@ -202,7 +216,8 @@ class HostedUi:
 
         The flow is consumed before anything else, so a replayed callback URL finds no flow.
         """
-        client, id_verifier, access_verifier, _ = self._components()
+        components = self._components()
+        client = components.client
         state = request.args.get("state")
         flow = client.framework.get_state_data(session, state) if state else None
         if state:
@@ -218,8 +233,10 @@ class HostedUi:
                                  next_path=next_path)
         token = self._exchange_code(client, code, flow)
         try:
-            id_claims = id_verifier.verify(token["id_token"], nonce=flow["nonce"], access_token=token["access_token"])
-            access_claims = access_verifier.verify(token["access_token"])
+            id_claims = components.id_tokens.verify(
+                token["id_token"], nonce=flow["nonce"], access_token=token["access_token"]
+            )
+            access_claims = components.access_tokens.verify(token["access_token"])
         except JwksFetchError:
             raise SignInUnavailable(error="jwks_unavailable", next_path=next_path) from None
         except JwtError as error:
@@ -242,7 +259,7 @@ class HostedUi:
         except OAuthError as error:
             if error.error in IDP_DOWN_ERRORS:
                 raise SignInUnavailable(error=error.error, next_path=next_path) from None
-            raise SignInRejected(error=str(error.error), next_path=next_path) from None
+            raise SignInRejected(error=error.error, next_path=next_path) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise SignInUnavailable(error=type(error).__name__, next_path=next_path) from None
         except requests.HTTPError as error:
@@ -264,15 +281,15 @@ class HostedUi:
         Raises RefreshRejected (the session must end) or TokenServiceUnavailable (keep it, try later).
         """
         try:
-            client, id_verifier, access_verifier, _ = self._components()
+            components = self._components()
         except (SignInUnavailable, IdentityProviderMismatch) as error:
             raise TokenServiceUnavailable(error=error.error) from None
         if not tokens.get("refresh_token"):
             raise RefreshRejected("no refresh token")
-        response = self._refresh_grant(client, tokens["refresh_token"])
+        response = self._refresh_grant(components.client, tokens["refresh_token"])
         try:
-            access_claims = access_verifier.verify(response["access_token"])
-            id_claims = id_verifier.verify(response["id_token"]) if "id_token" in response else None
+            access_claims = components.access_tokens.verify(response["access_token"])
+            id_claims = components.id_tokens.verify(response["id_token"]) if "id_token" in response else None
         except JwksFetchError:
             raise TokenServiceUnavailable(error="jwks_unavailable") from None
         except (JwtError, KeyError) as error:
@@ -299,7 +316,7 @@ class HostedUi:
         except OAuthError as error:
             if error.error in IDP_DOWN_ERRORS:
                 raise TokenServiceUnavailable(error=error.error) from None
-            raise RefreshRejected(f"the token endpoint answered {error.error}") from None
+            raise RefreshRejected(f"the token endpoint answered {wire_code(error.error)}") from None
         except (requests.RequestException, ValueError) as error:
             raise TokenServiceUnavailable(error=type(error).__name__) from None
         if not isinstance(response.get("access_token"), str):
@@ -311,7 +328,7 @@ class HostedUi:
         if not refresh_token:
             return
         try:
-            metadata = self._components()[3]
+            metadata = self._components().metadata
             with OAuth2Session(self.settings.client_id, self.settings.client_secret, **self._session_options()) as s:
                 response = s.revoke_token(metadata.endpoint("revocation_endpoint"), token=refresh_token)
             if response.status_code != 200:

@@ -80,10 +80,10 @@ def end() -> None:
     g.user = None
 
 
-def publish(session_) -> None:
+def publish() -> None:
     """Write the session to the store before the request ends, so concurrent requests see it (token refresh)."""
-    session_["rev"] = session_.get("rev", 0) + 1
-    store().write(session_)
+    session["rev"] = session.get("rev", 0) + 1
+    store().write(session)
 
 
 def adopt(stored: dict) -> None:

@@ -63,6 +63,6 @@ def _refresh_unless_done(seen_rev: int) -> str:
         sessions.end()
         raise SignInRequired(next_path=current_page()) from None
     session.update(user=user, tokens=tokens, rev=stored.get("rev", 0))
-    sessions.publish(session)
+    sessions.publish()
     g.user = sessions.CurrentUser.from_session(user)
     return tokens["access_token"]
