@@ -1,6 +1,10 @@
 """Where sessions live: Flask-Session on disk (the default) or in Redis, plus what Flask-Session has no notion
 of: a user -> session ids index (for "sign out everywhere"), per-session locks (for single-flight refresh), and
 a sweep of expired files (the embedded store has no TTL of its own).
+
+The embedded store is for one process (any number of threads): its refresh lock is a thread lock. Several
+processes or machines (gunicorn workers, instances behind a load balancer) need SESSION_REDIS_URL, which also
+makes the refresh lock a Redis lock shared by all of them.
 """
 
 from __future__ import annotations

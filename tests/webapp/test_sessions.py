@@ -12,7 +12,7 @@ import redis
 import requests
 from flask import session
 
-from tests.webapp.conftest import Flow, scripted_sign_in
+from tests.webapp.conftest import Flow, scripted_sign_in, token_response
 from webapp.session_store import FileSessionCache, FileUserIndex
 from webapp.sessions import keep_newer_state
 
@@ -105,18 +105,21 @@ def test_idle_sessions_end_and_a_stale_sign_out_button_still_works(scripted_weba
     assert not is_signed_in(http, app_url)
 
 
-def test_activity_does_not_extend_the_absolute_lifetime(scripted_webapp, hosted):
-    app_url = scripted_webapp(session_idle_timeout=2, session_absolute_lifetime=3).url
+def test_activity_and_refreshes_do_not_extend_the_absolute_lifetime(scripted_webapp, hosted):
+    # Every profile visit refreshes the tokens (margin beyond their lifetime) and counts as activity.
+    app_url = scripted_webapp(session_idle_timeout=2, session_absolute_lifetime=3, token_refresh_margin=10**6).url
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted)
+    scripted_sign_in(http, app_url, hosted, sub="s-abs", id={"auth_time": 1_700_000_000})
     for _ in range(2):
         time.sleep(1.2)
+        hosted.answer_tokens(token_response(hosted.idp, None, sub="s-abs", id={"auth_time": 1_700_000_000}))
         assert is_signed_in(http, app_url)  # activity keeps the idle timeout at bay...
     time.sleep(1.2)
     page = http.get(f"{app_url}/profile?tab=2", allow_redirects=False)  # ...but not past the absolute lifetime
     assert page.status_code == 401 and "Your session has expired" in page.text
     assert 'href="/login?next=/profile?tab%3D2"' in page.text
     assert not is_signed_in(http, app_url)
+    assert len([r for r in hosted.recorded("/oauth2/token") if r.form["grant_type"] == "refresh_token"]) == 2
 
 
 def test_file_store_keeps_live_sessions_beyond_cachelibs_default_threshold(scripted_webapp, hosted, tmp_path):
