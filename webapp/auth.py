@@ -54,9 +54,11 @@ def callback():
 
 @bp.post("/logout")
 def logout():
-    """Delete the session here, revoke its refresh token at Cognito, then end the Hosted UI session too."""
-    refresh_token = session.get("tokens", {}).get("refresh_token") if g.get("user") else None
-    sessions.end()
+    """Delete the session here, revoke its refresh token at Cognito, then end the Hosted UI session too.
+
+    A session that timed out just before this request was ended already; its token is revoked all the same.
+    """
+    refresh_token = sessions.end() or g.pop("refresh_token_to_revoke", None)
     hosted_ui().revoke(refresh_token)
     return redirect(hosted_ui().logout_url())
 

@@ -30,7 +30,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from flask import Flask, Response, current_app, redirect, request, session
+from flask import Flask, Response, current_app, g, redirect, request, session
 
 from webapp import discovery
 from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError
@@ -387,7 +387,16 @@ def hosted_ui() -> HostedUi:
     return current_app.extensions["webapp.hosted_ui"]
 
 
+def revoke_ended_session(response: Response) -> Response:
+    """After a request that found its session timed out: revoke that session's refresh token (best effort)."""
+    refresh_token = g.pop("refresh_token_to_revoke", None)
+    if refresh_token:
+        hosted_ui().revoke(refresh_token)
+    return response
+
+
 def init_app(app: Flask, settings: WebSettings) -> None:
     # Authlib logs the PKCE code_verifier at DEBUG: never let that level through, whatever the root logger says.
     logging.getLogger("authlib").setLevel(logging.INFO)
     app.extensions["webapp.hosted_ui"] = HostedUi(app, settings)
+    app.after_request(revoke_ended_session)

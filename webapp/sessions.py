@@ -70,14 +70,18 @@ def begin(user: dict, tokens: dict, *, carry_over: Iterable[str] = ()) -> None:
     g.user = CurrentUser.from_session(user)
 
 
-def end() -> None:
-    """End the current session now: gone from the store and the index, and its cookie deleted."""
-    user = session.get("user")
+def end() -> str | None:
+    """End the current session now: gone from the store and the index, and its cookie deleted.
+
+    Returns the session's refresh token (if any) so the caller can revoke it at Cognito.
+    """
+    user, tokens = session.get("user"), session.get("tokens") or {}
     if user:
         store().index.remove(user["sub"], session.sid)
     store().delete(session.sid)
     session.clear()
     g.user = None
+    return tokens.get("refresh_token")
 
 
 def publish() -> None:
@@ -103,8 +107,8 @@ def load_current_user() -> None:
         return
     now = time.time()
     if lifetime_over(session, sessions.settings, now):
-        end()
         g.session_expired = True
+        g.refresh_token_to_revoke = end()  # revoked after the response is built (webapp.hosted_ui)
         return
     # Recording activity is a write; doing it at most every touch_interval keeps requests from racing to save.
     if now - session["last_seen"] >= sessions.touch_interval:

@@ -102,6 +102,17 @@ def test_idle_sessions_end_and_a_stale_sign_out_button_still_works(scripted_weba
     # The page left open past the timeout: its sign-out button still signs out (no CSRF error).
     response = http.post(f"{app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
     assert response.status_code == 302 and response.headers["Location"].startswith(f"{hosted.url}/logout?")
+    assert [r.form["token"] for r in hosted.recorded("/oauth2/revoke")] == ["refresh-1"]
+    assert not is_signed_in(http, app_url)
+
+
+def test_a_timed_out_session_has_its_refresh_token_revoked(scripted_webapp, hosted):
+    app_url = scripted_webapp(session_idle_timeout=1).url
+    http = requests.Session()
+    scripted_sign_in(http, app_url, hosted)
+    time.sleep(1.2)
+    assert http.get(f"{app_url}/").status_code == 200  # any page: the session ends here
+    assert [r.form["token"] for r in hosted.recorded("/oauth2/revoke")] == ["refresh-1"]
     assert not is_signed_in(http, app_url)
 
 
