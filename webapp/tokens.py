@@ -1,8 +1,10 @@
 """The current session's access token, refreshed on the server ahead of expiry, one refresh at a time.
 
 `fresh_access_token()` is what pages that call an API use. It raises `SignInRequired` (the session is over: show
-the sign-in page) or `TokenServiceUnavailable` (Cognito's token endpoint is down: show "try again", the session
-is kept); both render through the error handler in `webapp.errors`, so callers just let them propagate.
+the sign-in page) or `TokenServiceUnavailable` (Cognito's token endpoint is down and the current token is about
+to expire or was refused: show "try again", the session is kept); both render through the error handler in
+`webapp.errors`, so callers just let them propagate. While the token endpoint is down, a token that is inside
+the refresh margin but still has MIN_VALIDITY seconds left is used rather than failing the page.
 
 Single-flight: N concurrent requests of one session that all find the token near expiry cause one refresh. They
 queue on the session's lock (threads of this process, then a Redis lock across processes when Redis holds the
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SignInRequired", "TokenServiceUnavailable", "fresh_access_token"]
 
+# Enough for the caller's API request to arrive before the token expires.
+MIN_VALIDITY = 30
+
 
 def fresh_access_token(*, force_refresh: bool = False) -> str:
     """The session's access token, valid for at least TOKEN_REFRESH_MARGIN seconds unless refreshing failed.
@@ -44,7 +49,14 @@ def fresh_access_token(*, force_refresh: bool = False) -> str:
         with sessions.store().locks.hold(session.sid):
             return _refresh_unless_done(seen_rev)
     except sessions.LockTimeout:
-        raise TokenServiceUnavailable(error="refresh_lock_timeout") from None
+        unavailable = TokenServiceUnavailable(error="refresh_lock_timeout")
+    except TokenServiceUnavailable as error:
+        unavailable = error
+    tokens = session["tokens"]
+    if force_refresh or tokens["expires_at"] - time.time() < MIN_VALIDITY:
+        raise unavailable
+    log.warning("token refresh failed (%s); using the current token, which is still valid", unavailable.error)
+    return tokens["access_token"]
 
 
 def _refresh_unless_done(seen_rev: int) -> str:

@@ -7,6 +7,7 @@ how these tests reach the refresh path without waiting for a token to expire.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import requests
@@ -34,8 +35,9 @@ def refreshed(hosted, *, rotate_to: str | None = None, sub: str = SUB, id: dict 
     return token_response(hosted.idp, None, sub=sub, refresh_token=rotate_to, id=id_claims, **options)
 
 
-def signed_in(http, app_url, hosted):
-    scripted_sign_in(http, app_url, hosted, sub=SUB, id={"auth_time": AUTH_TIME})
+def signed_in(http, app_url, hosted, *, expires_in: int = 3600):
+    access = {"exp": int(time.time()) + expires_in}
+    scripted_sign_in(http, app_url, hosted, sub=SUB, id={"auth_time": AUTH_TIME}, access=access)
 
 
 def test_refresh_keeps_the_refresh_token_unless_rotated(refreshing_app, hosted):
@@ -93,10 +95,14 @@ def test_a_rejected_refresh_ends_the_session_without_a_redirect_loop(refreshing_
     assert len(refreshes(hosted)) == 1
 
 
-@pytest.mark.parametrize("answer", [(500, {"error": "server_error"}), (503, "busy"), (400, {"error": "temporarily_unavailable"})])
-def test_token_endpoint_failure_is_a_503_and_keeps_the_session(refreshing_app, hosted, answer):
+@pytest.mark.parametrize(
+    "answer", [(500, {"error": "server_error"}), (503, "busy"), (400, {"error": "temporarily_unavailable"})]
+)
+def test_token_endpoint_failure_with_the_token_about_to_expire_is_a_503_and_keeps_the_session(
+    refreshing_app, hosted, answer
+):
     http = requests.Session()
-    signed_in(http, refreshing_app, hosted)
+    signed_in(http, refreshing_app, hosted, expires_in=20)  # less than the 30 s a caller needs
     hosted.answer_tokens(answer[1], answer[0])
     page = http.get(f"{refreshing_app}/profile")
     assert page.status_code == 503 and "Try again" in page.text
@@ -106,12 +112,22 @@ def test_token_endpoint_failure_is_a_503_and_keeps_the_session(refreshing_app, h
 
 def test_token_endpoint_timeout_is_a_503_and_keeps_the_session(refreshing_app, hosted):
     http = requests.Session()
-    signed_in(http, refreshing_app, hosted)
+    signed_in(http, refreshing_app, hosted, expires_in=20)
     hosted.delay = 1.5  # the web app's http_timeout is 1 s
     assert http.get(f"{refreshing_app}/profile").status_code == 503
     hosted.delay = 0
     hosted.answer_tokens(refreshed(hosted))
     assert http.get(f"{refreshing_app}/profile").status_code == 200
+
+
+def test_token_endpoint_failure_with_a_still_valid_token_keeps_using_it(refreshing_app, hosted):
+    http = requests.Session()
+    signed_in(http, refreshing_app, hosted)  # valid for an hour, but inside the (huge) refresh margin
+    hosted.answer_tokens({"error": "server_error"}, 500)
+    assert http.get(f"{refreshing_app}/profile").status_code == 200
+    hosted.answer_tokens(refreshed(hosted))
+    assert http.get(f"{refreshing_app}/profile").status_code == 200
+    assert len(refreshes(hosted)) == 2
 
 
 def test_concurrent_requests_of_one_session_refresh_once(scripted_webapp, hosted):
