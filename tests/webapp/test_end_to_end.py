@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from tests.fixtures.webapp import fill_login_form, sign_in
-
-# Tokens from the local Cognito live 60 minutes; signing in with its clock this far back yields tokens that
-# expire within the web app's default 5-minute refresh margin, so the next use of the token refreshes it.
-NEARLY_EXPIRED = -(60 - 2) * 60
+from tests.fixtures.webapp import NEARLY_EXPIRED, concurrent_gets, fill_login_form, sign_in
 
 
 def csrf_token(http: requests.Session, app_url: str) -> str:
@@ -74,29 +69,13 @@ def test_access_token_is_refreshed_ahead_of_expiry(webapp, local_cognito):
     assert local_cognito.grant_count("refresh_token") == before + 1
 
 
-def concurrent_profiles(app_urls: list[str], cookies: dict, count: int) -> list[int]:
-    barrier = threading.Barrier(count)
-    statuses: list[int] = []
-
-    def visit(url: str) -> None:
-        barrier.wait()
-        statuses.append(requests.get(f"{url}/profile", cookies=cookies, allow_redirects=False).status_code)
-
-    threads = [threading.Thread(target=visit, args=(app_urls[i % len(app_urls)],)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
-
-
 def test_concurrent_requests_of_one_session_refresh_once(webapp, local_cognito):
     http = requests.Session()
     user = local_cognito.demo_user
     with local_cognito.clock.moved(NEARLY_EXPIRED):
         sign_in(http, webapp.url, user.email, user.password)
     before = local_cognito.grant_count("refresh_token")
-    statuses = concurrent_profiles([webapp.url], http.cookies.get_dict(), 10)
+    statuses = concurrent_gets([webapp.url], http.cookies.get_dict(), 10)
     assert statuses == [200] * 10
     assert local_cognito.grant_count("refresh_token") == before + 1
 
@@ -137,7 +116,7 @@ def test_redis_sessions_shared_by_two_instances(webapp_factory, local_cognito, r
     with local_cognito.clock.moved(NEARLY_EXPIRED):
         sign_in(http, first.url, user.email, user.password)
     before = local_cognito.grant_count("refresh_token")
-    statuses = concurrent_profiles([first.url, second.url], http.cookies.get_dict(), 10)
+    statuses = concurrent_gets([first.url, second.url], http.cookies.get_dict(), 10)
     assert statuses == [200] * 10
     assert local_cognito.grant_count("refresh_token") == before + 1
 

@@ -16,9 +16,8 @@ import time
 import pytest
 import requests
 
-from tests.fixtures.webapp import SECRET_KEY, sign_in
+from tests.fixtures.webapp import NEARLY_EXPIRED, SECRET_KEY, concurrent_gets, sign_in
 from tests.servers import require_binary
-from tests.webapp.test_end_to_end import NEARLY_EXPIRED, concurrent_profiles
 from webapp import PROJECT_ROOT
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -94,6 +93,6 @@ def test_one_refresh_across_two_processes(two_instances, local_cognito):
     # The session made by the first process is the second's too.
     assert f"Hello, {user.email}" in http.get(f"{second.url}/").text
     before = local_cognito.grant_count("refresh_token")
-    statuses = concurrent_profiles([first.url, second.url], http.cookies.get_dict(), 12)
+    statuses = concurrent_gets([first.url, second.url], http.cookies.get_dict(), 12)
     assert statuses == [200] * 12
     assert local_cognito.grant_count("refresh_token") == before + 1
