@@ -6,12 +6,12 @@ how these tests reach the refresh path without waiting for a token to expire.
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 import requests
 
+from tests.fixtures.webapp import concurrent_gets
 from tests.webapp.conftest import scripted_sign_in, token_response
 from tests.webapp.scripted_idp import TOKEN_PATH
 
@@ -131,24 +131,12 @@ def test_token_endpoint_failure_with_a_still_valid_token_keeps_using_it(refreshi
 
 
 def test_concurrent_requests_of_one_session_refresh_once(scripted_webapp, hosted):
-    # Margin 4000 s, tokens valid 3600 s: the sign-in's token needs a refresh, the refreshed one (valid for years) does not.
+    # Margin 4000 s, tokens valid 3600 s: the sign-in's token needs a refresh, the refreshed one (valid for years)
+    # does not.
     app_url = scripted_webapp(token_refresh_margin=4000).url
     http = requests.Session()
     signed_in(http, app_url, hosted)
     hosted.answer_tokens(refreshed(hosted, access={"exp": 2**31 - 1}))
     hosted.delay = 0.3  # keep the refresh in flight while the others arrive
-    cookies = http.cookies.get_dict()
-    barrier = threading.Barrier(8)
-    statuses = []
-
-    def visit():
-        barrier.wait()
-        statuses.append(requests.get(f"{app_url}/profile", cookies=cookies, allow_redirects=False).status_code)
-
-    threads = [threading.Thread(target=visit) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [200] * 8
+    assert concurrent_gets([app_url], http.cookies.get_dict(), 8) == [200] * 8
     assert len(refreshes(hosted)) == 1
