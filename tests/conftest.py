@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.servers import RedisServer, require_binary
@@ -31,7 +33,7 @@ def settings() -> WebSettings:
 
 @pytest.fixture
 def app(settings, tmp_path):
-    return create_app(settings)
+    return create_app(replace(settings, session_dir=settings.session_dir or str(tmp_path / "sessions")))
 
 
 @pytest.fixture

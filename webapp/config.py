@@ -58,6 +58,19 @@ def positive_seconds(name: str, raw: str | None, default: int, problems: list[st
     return value
 
 
+def timeout_seconds(name: str, raw: str | None, default: float, problems: list[str]) -> float:
+    """A network timeout: positive and at most a minute (a request thread must not hang on the IdP)."""
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 60:
+        problems.append(f"{name} must be a number of seconds between 0 and 60, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Issuer:
     """Where a user pool's tokens come from and where its discovery document lives."""
@@ -112,9 +125,12 @@ class WebSettings:
     secret_key: str
     session_redis_url: str | None = None
     session_dir: str | None = None
+    # Sliding: a session unused this long ends. Absolute: no session outlives this, whatever refreshes happen.
     session_idle_timeout: int = 30 * 60
     session_absolute_lifetime: int = 8 * 60 * 60
+    # Refresh the access token this long before it expires, so no request ever sends one about to lapse.
     token_refresh_margin: int = 5 * 60
+    # Every call to the IdP (discovery, JWKS, token, revocation, JSON API) gives up after this many seconds.
     http_timeout: float = 5.0
 
     @property
@@ -165,6 +181,10 @@ class WebSettings:
             session_absolute_lifetime=positive_seconds(
                 "SESSION_ABSOLUTE_LIFETIME", env.get("SESSION_ABSOLUTE_LIFETIME"), 8 * 60 * 60, problems
             ),
+            token_refresh_margin=positive_seconds(
+                "TOKEN_REFRESH_MARGIN", env.get("TOKEN_REFRESH_MARGIN"), 5 * 60, problems
+            ),
+            http_timeout=timeout_seconds("HTTP_TIMEOUT", env.get("HTTP_TIMEOUT"), 5.0, problems),
         )
         if settings.session_redis_url and not settings.session_redis_url.startswith(
             ("redis://", "rediss://", "unix://")

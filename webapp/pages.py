@@ -1,6 +1,8 @@
-"""Public pages: home and the health check."""
+"""Public pages (home, the health check) and the template filters every page may use."""
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from flask import Blueprint, render_template
 
@@ -15,3 +17,19 @@ def home():
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+@bp.app_template_filter("utc")
+def utc(timestamp: float) -> str:
+    """A Unix time as people read it; UTC, because the server does not know the reader's time zone."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: float) -> str:
+    """Seconds as the largest sensible unit: "45 seconds", "12 minutes", "3 hours"."""
+    seconds = max(0, int(seconds))
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds // size} {unit}s"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"

@@ -1,13 +1,19 @@
-"""Response headers every page carries: a strict CSP with no inline script, no framing, no sniffing."""
+"""Response headers every page carries: a strict CSP with no inline script, no framing, no sniffing.
+
+Plus two that depend on the page: `Cache-Control: no-store` wherever a signed-in session or the sign-in flow is
+involved (a shared cache or the back button must not show one person's page to another), and
+`Referrer-Policy: no-referrer` on the callback, whose URL carries the authorization code and state.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' {form_targets}; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+CALLBACK_ENDPOINT = "auth.callback"
 
 
 def init_app(app: Flask) -> None:
@@ -21,10 +27,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        referrer_policy = "no-referrer" if request.endpoint == CALLBACK_ENDPOINT else "strict-origin-when-cross-origin"
+        response.headers.setdefault("Referrer-Policy", referrer_policy)
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if hsts:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint == "static":
             response.headers.pop("Vary", None)
+        elif g.get("user") is not None or request.blueprint == "auth":
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -71,7 +71,7 @@ def test_describe_user_pool_client_with_boto3(local_cognito):
         UserPoolId=local_cognito.pool_id, ClientId=web.client_id)["UserPoolClient"]
     assert client["ClientId"] == web.client_id and client["ClientSecret"] == web.client_secret
     assert client["ClientName"] == "web"
-    assert client["CallbackURLs"][0] == "http://localhost:5000/callback"
+    assert "http://localhost:5000/callback" in client["CallbackURLs"]  # other suites register theirs too
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
     assert client["EnableTokenRevocation"] is True

@@ -1,0 +1,140 @@
+"""The web app against the local Cognito, through real servers on loopback, with requests as the browser."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from tests.fixtures.webapp import NEARLY_EXPIRED, concurrent_gets, fill_login_form, sign_in
+
+
+def csrf_token(http: requests.Session, app_url: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(f"{app_url}/profile").text).group(1)
+
+
+def is_signed_in(http: requests.Session, app_url: str) -> bool:
+    return http.get(f"{app_url}/profile", allow_redirects=False).status_code == 200
+
+
+def test_sign_in_lands_where_the_user_was_going(webapp, local_cognito):
+    http = requests.Session()
+    user = local_cognito.demo_user
+    landing = sign_in(http, webapp.url, user.email, user.password, next="/profile")
+    assert landing.url == f"{webapp.url}/profile"
+    assert landing.status_code == 200
+    assert f"Hello, {user.email}" in landing.text
+    assert "Sign out" in landing.text
+
+
+def test_protected_page_sends_an_anonymous_visitor_through_sign_in_and_back(webapp, local_cognito):
+    http = requests.Session()
+    login_page = http.get(f"{webapp.url}/profile")
+    assert urlsplit(login_page.url).netloc == urlsplit(local_cognito.url).netloc
+    method, action, data = fill_login_form(login_page, local_cognito.demo_user.email, local_cognito.demo_user.password)
+    landing = http.request(method, action, data=data)
+    assert landing.url == f"{webapp.url}/profile" and landing.status_code == 200
+
+
+def test_sign_out_ends_both_sessions_and_the_old_cookie_is_anonymous(webapp, local_cognito):
+    http = requests.Session()
+    user = local_cognito.demo_user
+    sign_in(http, webapp.url, user.email, user.password)
+    old_cookie = http.cookies.get("session", domain="127.0.0.1")
+    signed_out = http.post(f"{webapp.url}/logout", data={"csrf_token": csrf_token(http, webapp.url)})
+    # Through Cognito's /logout and back to our signed-out page.
+    assert signed_out.url == f"{webapp.url}/signed-out"
+    assert [r.status_code for r in signed_out.history] == [302, 302]
+    assert "You have signed out" in signed_out.text
+    replay = requests.Session()
+    replay.cookies.set("session", old_cookie)
+    assert not is_signed_in(replay, webapp.url)
+    # The Hosted UI session is gone too: signing in again asks for the password.
+    login_page = http.get(f"{webapp.url}/login")
+    assert 'type="password"' in login_page.text
+
+
+def test_access_token_is_refreshed_ahead_of_expiry(webapp, local_cognito):
+    http = requests.Session()
+    user = local_cognito.demo_user
+    with local_cognito.clock.moved(NEARLY_EXPIRED):
+        sign_in(http, webapp.url, user.email, user.password)
+    before = local_cognito.grant_count("refresh_token")
+    assert is_signed_in(http, webapp.url)
+    assert local_cognito.grant_count("refresh_token") == before + 1
+    assert is_signed_in(http, webapp.url)  # the refreshed token is good for an hour
+    assert local_cognito.grant_count("refresh_token") == before + 1
+
+
+def test_concurrent_requests_of_one_session_refresh_once(webapp, local_cognito):
+    http = requests.Session()
+    user = local_cognito.demo_user
+    with local_cognito.clock.moved(NEARLY_EXPIRED):
+        sign_in(http, webapp.url, user.email, user.password)
+    before = local_cognito.grant_count("refresh_token")
+    statuses = concurrent_gets([webapp.url], http.cookies.get_dict(), 10)
+    assert statuses == [200] * 10
+    assert local_cognito.grant_count("refresh_token") == before + 1
+
+
+def test_revoked_refresh_token_ends_the_session_without_a_loop(webapp, local_cognito):
+    victim = requests.Session()
+    user = local_cognito.demo_user
+    with local_cognito.clock.moved(NEARLY_EXPIRED):
+        sign_in(victim, webapp.url, user.email, user.password)
+    # Revoke the session's refresh token at Cognito behind the web app's back.
+    tokens = webapp.app.extensions["webapp.sessions"].load(victim.cookies["session"])["tokens"]
+    web = local_cognito.clients["web"]
+    revoked = requests.post(f"{local_cognito.url}/oauth2/revoke", data={"token": tokens["refresh_token"]},
+                            auth=(web.client_id, web.client_secret), timeout=5)
+    assert revoked.status_code == 200
+    page = victim.get(f"{webapp.url}/profile", allow_redirects=False)
+    assert page.status_code == 401 and "Sign in again" in page.text
+    assert victim.get(f"{webapp.url}/profile", allow_redirects=False).status_code == 302
+
+
+@pytest.mark.xfail(reason="the local Cognito's JSON API has no GlobalSignOut yet (being built)", strict=False)
+def test_sign_out_everywhere_with_cognito(webapp, local_cognito):
+    laptop, phone = requests.Session(), requests.Session()
+    user = local_cognito.demo_user
+    sign_in(laptop, webapp.url, user.email, user.password)
+    sign_in(phone, webapp.url, user.email, user.password)
+    response = laptop.post(f"{webapp.url}/logout-everywhere", data={"csrf_token": csrf_token(laptop, webapp.url)})
+    assert response.url == f"{webapp.url}/signed-out"
+    assert not is_signed_in(laptop, webapp.url) and not is_signed_in(phone, webapp.url)
+
+
+@pytest.mark.redis
+def test_redis_sessions_shared_by_two_instances(webapp_factory, local_cognito, redis_server):
+    first = webapp_factory(session_redis_url=redis_server.url)
+    second = webapp_factory(session_redis_url=redis_server.url)
+    http = requests.Session()
+    user = local_cognito.demo_user
+    with local_cognito.clock.moved(NEARLY_EXPIRED):
+        sign_in(http, first.url, user.email, user.password)
+    before = local_cognito.grant_count("refresh_token")
+    statuses = concurrent_gets([first.url, second.url], http.cookies.get_dict(), 10)
+    assert statuses == [200] * 10
+    assert local_cognito.grant_count("refresh_token") == before + 1
+
+
+def test_no_token_or_verifier_reaches_the_logs(webapp, local_cognito, caplog):
+    caplog.set_level(logging.DEBUG)
+    http = requests.Session()
+    user = local_cognito.demo_user
+    with local_cognito.clock.moved(NEARLY_EXPIRED):
+        sign_in(http, webapp.url, user.email, user.password)
+    store = webapp.app.extensions["webapp.sessions"]
+    first = dict(store.load(http.cookies["session"])["tokens"])
+    assert is_signed_in(http, webapp.url)  # refreshes
+    second = dict(store.load(http.cookies["session"])["tokens"])
+    http.post(f"{webapp.url}/logout", data={"csrf_token": csrf_token(http, webapp.url)})
+    secrets = {first["access_token"], first["refresh_token"], second["access_token"], second["refresh_token"]}
+    assert len(secrets) >= 3
+    logged = caplog.text
+    assert "code_verifier" not in logged
+    for secret in secrets:
+        assert secret not in logged and secret[-40:] not in logged

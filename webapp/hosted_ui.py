@@ -1,0 +1,402 @@
+"""The web app's client of its Cognito user pool: sign-in through the Hosted UI, refresh, revocation, sign-out.
+
+Authlib's Flask client runs the authorization code flow (PKCE S256, `state`, `nonce`) and keeps each pending
+flow in the session under its own state, so several tabs can sign in at once. We add what Authlib leaves out:
+
+- it is registered from the discovery document only after `webapp.discovery` checked it (issuer equal to the
+  configured one, endpoints on the Hosted UI domain); until then no flow starts;
+- pending flows expire (`PendingFlows`) and cannot pile up;
+- the ID token is validated by our one verifier (`webapp.cognito_jwt`: RS256 only, JWKS refetch on an unknown
+  kid, exact `iss`, `aud` exactly this client, `exp`, `iat`, `nonce`, `at_hash`, `token_use`), and so is the
+  access token (`token_use`, `client_id`); Authlib's own ID token parsing is not used;
+- refreshed ID tokens are validated too (Authlib does not), for the same `iss`, `sub`, `aud` and `auth_time`.
+
+Nothing here logs a token: failures are logged by class and OAuth error code only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import boto3
+import requests
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App, OAuth
+from authlib.integrations.requests_client import OAuth2Session
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from flask import Flask, Response, current_app, g, redirect, request, session
+
+from webapp import discovery
+from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError
+from webapp.config import WebSettings
+from webapp.errors import (
+    BadIdentityProviderResponse,
+    IdentityProviderMismatch,
+    SignInCancelled,
+    SignInNotVerified,
+    SignInRejected,
+    SignInUnavailable,
+    TokenServiceUnavailable,
+    UnknownSignIn,
+    wire_code,
+)
+from webapp.session_store import FLOW_LIFETIME
+
+log = logging.getLogger(__name__)
+
+CLIENT_NAME = "cognito"
+# Authlib keeps each pending flow in the session under this prefix followed by the flow's state.
+FLOW_KEY_PREFIX = f"_state_{CLIENT_NAME}_"
+# Tabs signing in at once, per browser; beyond that the oldest pending flow is dropped.
+MAX_PENDING_FLOWS = 5
+# Authorization error codes that mean "the person did not (or could not) sign in", per OIDC Core 3.1.2.6.
+NOT_SIGNED_IN_ERRORS = {"access_denied", "login_required", "consent_required", "interaction_required"}
+IDP_DOWN_ERRORS = {"server_error", "temporarily_unavailable"}
+
+
+class RefreshRejected(Exception):
+    """The token endpoint refused the refresh token, or what it returned failed validation: the session is over."""
+
+
+class PendingFlows(FlaskIntegration):
+    """Authlib's per-flow state in the session, with an expiry that is enforced and a cap on how many pile up.
+
+    Authlib stamps each entry with `exp` but returns expired entries all the same, and sweeps them only when
+    another flow completes. Here an expired flow is unknown, and starting a flow drops expired ones and keeps at
+    most MAX_PENDING_FLOWS.
+    """
+
+    expires_in = FLOW_LIFETIME
+
+    def get_state_data(self, session_, state):
+        entry = session_.get(f"_state_{self.name}_{state}")
+        if not isinstance(entry, dict) or entry.get("exp", 0) < time.time():
+            return None
+        return super().get_state_data(session_, state)
+
+    def set_state_data(self, session_, state, data):
+        now = time.time()
+        pending = sorted(
+            (entry.get("exp", 0) if isinstance(entry, dict) else 0, key)
+            for key, entry in session_.items()
+            if key.startswith(f"_state_{self.name}_")
+        )
+        for position, (expires, key) in enumerate(pending):
+            if expires < now or position < len(pending) - (MAX_PENDING_FLOWS - 1):
+                session_.pop(key)
+        super().set_state_data(session_, state, data)
+
+
+class CognitoOAuth(OAuth):
+    framework_integration_cls = PendingFlows
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A completed, fully validated sign-in: what the session stores, and where the person was going."""
+
+    user: dict
+    tokens: dict
+    next_path: str
+
+
+@dataclass(frozen=True)
+class Components:
+    """What needs the discovery document: Authlib's registered client and the two verifiers."""
+
+    client: FlaskOAuth2App
+    id_tokens: CognitoJwtVerifier
+    access_tokens: CognitoJwtVerifier
+    metadata: discovery.ProviderMetadata
+
+
+def user_from_claims(id_claims: dict) -> dict:
+    """The claims the session keeps about the person (the pages show them; `auth_time` guards refreshes)."""
+    return {
+        "sub": id_claims["sub"],
+        "email": id_claims.get("email"),
+        "username": id_claims.get("cognito:username"),
+        "groups": list(id_claims.get("cognito:groups") or []),
+        "auth_time": id_claims.get("auth_time"),
+    }
+
+
+def pending_flow_keys() -> list[str]:
+    """Session keys of the sign-ins still pending in other tabs (kept when one of them completes)."""
+    return [key for key in session if key.startswith(FLOW_KEY_PREFIX)]
+
+
+class HostedUi:
+    """One per app (`app.extensions["webapp.hosted_ui"]`): the checked metadata, Authlib's client, the verifiers."""
+
+    def __init__(self, app: Flask, settings: WebSettings):
+        self.settings = settings
+        self.http = requests.Session()
+        self.metadata = discovery.LazyMetadata(
+            settings.issuer.metadata_url,
+            settings.issuer.issuer,
+            required=discovery.WEB_APP_ENDPOINTS,
+            session=self.http,
+            timeout=settings.http_timeout,
+        )
+        self.jwks_cache = JwksCache(session=self.http, timeout=settings.http_timeout)
+        self.oauth = CognitoOAuth(app)
+        self._lock = threading.Lock()
+        self._ready: Components | None = None
+        self._json_api = None
+
+    # --- set-up on first use ---
+
+    def _checked_metadata(self) -> discovery.ProviderMetadata:
+        try:
+            metadata = self.metadata.get()
+            metadata.check_on_domain(self.settings.cognito_domain)
+        except discovery.DiscoveryFetchError as error:
+            raise SignInUnavailable(error=type(error).__name__) from None
+        except discovery.DiscoveryError as error:
+            log.error("discovery document refused: %s", error)
+            raise IdentityProviderMismatch(error=type(error).__name__) from None
+        return metadata
+
+    def _components(self) -> Components:
+        """Built on first use, once discovery has answered and passed its checks; then kept."""
+        if self._ready is None:
+            metadata = self._checked_metadata()
+            with self._lock:
+                if self._ready is None:
+                    self._ready = self._build(metadata)
+        return self._ready
+
+    def _build(self, metadata: discovery.ProviderMetadata) -> Components:
+        settings = self.settings
+        client = self.oauth.register(
+            CLIENT_NAME,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            authorize_url=metadata.endpoint("authorization_endpoint"),
+            access_token_url=metadata.endpoint("token_endpoint"),
+            client_kwargs=self._session_options(),
+        )
+        common = dict(issuer=settings.issuer.issuer, jwks_uri=metadata.jwks_uri, jwks_cache=self.jwks_cache)
+        return Components(
+            client,
+            CognitoJwtVerifier(token_use="id", client_ids=[settings.client_id], **common),
+            CognitoJwtVerifier(token_use="access", client_ids=[settings.client_id], **common),
+            metadata,
+        )
+
+    def _session_options(self) -> dict:
+        """Options for Authlib's requests session: PKCE, client authentication, and a timeout on every call."""
+        method = "client_secret_basic" if self.settings.client_secret else "none"
+        return {
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": method,
+            "revocation_endpoint_auth_method": method,
+            "default_timeout": self.settings.http_timeout,
+        }
+
+    # --- sign-in ---
+
+    def start_sign_in(self, next_path: str) -> Response:
+        """Redirect to the Hosted UI with a new flow (state, nonce, PKCE verifier) remembered in the session."""
+        client = self._components().client
+        flow = client.create_authorization_url(self.settings.redirect_uri, scope=self.settings.scopes)
+        url = flow.pop("url")
+        client.save_authorize_data(redirect_uri=self.settings.redirect_uri, next_path=next_path, **flow)
+        return redirect(url)
+
+    def finish_sign_in(self) -> SignIn:
+        """Handle the callback: the flow must be pending, the code must exchange, every token must validate.
+
+        The flow is consumed before anything else, so a replayed callback URL finds no flow.
+        """
+        components = self._components()
+        client = components.client
+        state = request.args.get("state")
+        flow = client.framework.get_state_data(session, state) if state else None
+        if state:
+            client.framework.clear_state_data(session, state)
+        next_path = flow["next_path"] if flow else None
+        if "error" in request.args:
+            raise authorization_error(request.args["error"], next_path)
+        if flow is None:
+            raise UnknownSignIn()
+        code = request.args.get("code")
+        if not code:
+            raise SignInRejected("The sign-in service sent no authorization code.", error="missing_code",
+                                 next_path=next_path)
+        token = self._exchange_code(client, code, flow)
+        try:
+            id_claims = components.id_tokens.verify(
+                token["id_token"], nonce=flow["nonce"], access_token=token["access_token"]
+            )
+            access_claims = components.access_tokens.verify(token["access_token"])
+        except JwksFetchError:
+            raise SignInUnavailable(error="jwks_unavailable", next_path=next_path) from None
+        except JwtError as error:
+            raise SignInNotVerified(error=type(error).__name__, next_path=next_path) from None
+        if access_claims.get("sub") != id_claims.get("sub"):
+            raise SignInNotVerified(error="sub_mismatch", next_path=next_path)
+        tokens = {
+            "access_token": token["access_token"],
+            "refresh_token": token.get("refresh_token"),
+            "expires_at": access_claims["exp"],
+        }
+        return SignIn(user_from_claims(id_claims), tokens, flow["next_path"])
+
+    def _exchange_code(self, client, code: str, flow: dict) -> dict:
+        next_path = flow["next_path"]
+        try:
+            token = client.fetch_access_token(
+                redirect_uri=flow["redirect_uri"], code=code, code_verifier=flow["code_verifier"]
+            )
+        except OAuthError as error:
+            if error.error in IDP_DOWN_ERRORS:
+                raise SignInUnavailable(error=error.error, next_path=next_path) from None
+            raise SignInRejected(error=error.error, next_path=next_path) from None
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise SignInUnavailable(error=type(error).__name__, next_path=next_path) from None
+        except requests.HTTPError as error:
+            status = error.response.status_code if error.response is not None else 0
+            failure = SignInUnavailable if status >= 500 else BadIdentityProviderResponse
+            raise failure(error=f"http_{status}", next_path=next_path) from None
+        except (requests.RequestException, ValueError) as error:
+            raise BadIdentityProviderResponse(error=type(error).__name__, next_path=next_path) from None
+        if not isinstance(token.get("id_token"), str) or not isinstance(token.get("access_token"), str):
+            raise BadIdentityProviderResponse(error="missing_tokens", next_path=next_path)
+        return dict(token)
+
+    # --- tokens of a signed-in session ---
+
+    def refresh(self, tokens: dict, user: dict) -> tuple[dict, dict]:
+        """New (tokens, user) from the refresh token, merged the way Cognito needs and validated.
+
+        Cognito returns a new refresh token only when rotation is on: keep the old one otherwise.
+        Raises RefreshRejected (the session must end) or TokenServiceUnavailable (keep it, try later).
+        """
+        try:
+            components = self._components()
+        except (SignInUnavailable, IdentityProviderMismatch) as error:
+            raise TokenServiceUnavailable(error=error.error) from None
+        if not tokens.get("refresh_token"):
+            raise RefreshRejected("no refresh token")
+        response = self._refresh_grant(components.client, tokens["refresh_token"])
+        try:
+            access_claims = components.access_tokens.verify(response["access_token"])
+            id_claims = components.id_tokens.verify(response["id_token"]) if "id_token" in response else None
+        except JwksFetchError:
+            raise TokenServiceUnavailable(error="jwks_unavailable") from None
+        except (JwtError, KeyError) as error:
+            raise RefreshRejected(type(error).__name__) from None
+        if access_claims.get("sub") != user["sub"]:
+            raise RefreshRejected("the refreshed access token is for someone else")
+        if id_claims is not None:
+            if id_claims.get("sub") != user["sub"]:
+                raise RefreshRejected("the refreshed ID token is for someone else")
+            # OIDC Core 12.2: auth_time, when present, must still be the original authentication's.
+            if user.get("auth_time") is not None and id_claims.get("auth_time") != user["auth_time"]:
+                raise RefreshRejected("the refreshed ID token changed auth_time")
+            user = user_from_claims(id_claims)
+        merged = {
+            "access_token": response["access_token"],
+            "refresh_token": response.get("refresh_token") or tokens["refresh_token"],
+            "expires_at": access_claims["exp"],
+        }
+        return merged, user
+
+    def _refresh_grant(self, client, refresh_token: str) -> dict:
+        try:
+            response = client.fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token)
+        except OAuthError as error:
+            if error.error in IDP_DOWN_ERRORS:
+                raise TokenServiceUnavailable(error=error.error) from None
+            raise RefreshRejected(f"the token endpoint answered {wire_code(error.error)}") from None
+        except (requests.RequestException, ValueError) as error:
+            raise TokenServiceUnavailable(error=type(error).__name__) from None
+        if not isinstance(response.get("access_token"), str):
+            raise RefreshRejected("the refresh response has no access token")
+        return dict(response)
+
+    def revoke(self, refresh_token: str | None) -> None:
+        """Revoke a refresh token (and the tokens issued from it) at Cognito; best effort, never blocks sign-out."""
+        if not refresh_token:
+            return
+        try:
+            metadata = self._components().metadata
+            with OAuth2Session(self.settings.client_id, self.settings.client_secret, **self._session_options()) as s:
+                response = s.revoke_token(metadata.endpoint("revocation_endpoint"), token=refresh_token)
+            if response.status_code != 200:
+                log.warning("token revocation answered HTTP %d", response.status_code)
+        except (requests.RequestException, SignInUnavailable, IdentityProviderMismatch) as error:
+            log.warning("token revocation failed: %s", type(error).__name__)
+
+    def global_sign_out(self, access_token: str) -> None:
+        """Cognito's GlobalSignOut with the user's access token: every refresh token of the user stops working.
+
+        An access token Cognito already considers signed out is fine (that is the goal); anything else that
+        keeps the call from completing raises TokenServiceUnavailable so the person can try again.
+        """
+        try:
+            self._cognito_idp().global_sign_out(AccessToken=access_token)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code != "NotAuthorizedException":
+                raise TokenServiceUnavailable(error=code or "client_error") from None
+        except BotoCoreError as error:
+            raise TokenServiceUnavailable(error=type(error).__name__) from None
+
+    def _cognito_idp(self):
+        """A boto3 client for Cognito's JSON API at the issuer's origin; GlobalSignOut needs no AWS credentials."""
+        if self._json_api is None:
+            timeout = self.settings.http_timeout
+            self._json_api = boto3.session.Session().client(
+                "cognito-idp",
+                region_name=self.settings.issuer.region,
+                endpoint_url=self.settings.issuer.api_endpoint,
+                config=Config(
+                    signature_version=UNSIGNED,
+                    connect_timeout=timeout,
+                    read_timeout=timeout,
+                    retries={"max_attempts": 1, "mode": "standard"},
+                ),
+            )
+        return self._json_api
+
+    def logout_url(self) -> str:
+        """Cognito's own /logout (not OIDC RP-initiated logout): clears the Hosted UI session, then comes back."""
+        query = urlencode({"client_id": self.settings.client_id, "logout_uri": self.settings.logout_uri})
+        return f"{self.settings.cognito_domain}/logout?{query}"
+
+
+def authorization_error(code: str, next_path: str | None):
+    """The page for an `error=` sent back by the Hosted UI (its description is not shown: it is the IdP's text)."""
+    if code in NOT_SIGNED_IN_ERRORS:
+        return SignInCancelled(error=code, next_path=next_path)
+    if code in IDP_DOWN_ERRORS:
+        return SignInUnavailable(error=code, next_path=next_path)
+    return SignInRejected(error=code, next_path=next_path)
+
+
+def hosted_ui() -> HostedUi:
+    return current_app.extensions["webapp.hosted_ui"]
+
+
+def revoke_ended_session(response: Response) -> Response:
+    """After a request that found its session timed out: revoke that session's refresh token (best effort)."""
+    refresh_token = g.pop("refresh_token_to_revoke", None)
+    if refresh_token:
+        hosted_ui().revoke(refresh_token)
+    return response
+
+
+def init_app(app: Flask, settings: WebSettings) -> None:
+    # Authlib logs the PKCE code_verifier at DEBUG: never let that level through, whatever the root logger says.
+    logging.getLogger("authlib").setLevel(logging.INFO)
+    app.extensions["webapp.hosted_ui"] = HostedUi(app, settings)
+    app.after_request(revoke_ended_session)

@@ -1,0 +1,80 @@
+"""The current session's access token, refreshed on the server ahead of expiry, one refresh at a time.
+
+`fresh_access_token()` is what pages that call an API use. It raises `SignInRequired` (the session is over: show
+the sign-in page) or `TokenServiceUnavailable` (Cognito's token endpoint is down and the current token is about
+to expire or was refused: show "try again", the session is kept); both render through the error handler in
+`webapp.errors`, so callers just let them propagate. While the token endpoint is down, a token that is inside
+the refresh margin but still has MIN_VALIDITY seconds left is used rather than failing the page.
+
+Single-flight: N concurrent requests of one session that all find the token near expiry cause one refresh. They
+queue on the session's lock (threads of this process, then a Redis lock across processes when Redis holds the
+sessions); whoever gets it first re-reads the session from the store and refreshes only if nobody else has since
+this request loaded it. The new tokens are written to the store before the lock is released.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, g, session
+
+from webapp import sessions
+from webapp.errors import SignInRequired, TokenServiceUnavailable
+from webapp.hosted_ui import RefreshRejected, hosted_ui
+from webapp.next_path import current_page
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SignInRequired", "TokenServiceUnavailable", "fresh_access_token"]
+
+# Enough for the caller's API request to arrive before the token expires.
+MIN_VALIDITY = 30
+
+
+def fresh_access_token(*, force_refresh: bool = False) -> str:
+    """The session's access token, valid for at least TOKEN_REFRESH_MARGIN seconds unless refreshing failed.
+
+    `force_refresh`: the caller saw the current token refused (an API answered 401); get another one, unless a
+    concurrent request already did.
+    """
+    if g.get("user") is None or "tokens" not in session:
+        raise SignInRequired(next_path=current_page())
+    tokens = session["tokens"]
+    margin = current_app.config["SETTINGS"].token_refresh_margin
+    if not force_refresh and tokens["expires_at"] - margin > time.time():
+        return tokens["access_token"]
+    seen_rev = session.get("rev", 0)
+    try:
+        with sessions.store().locks.hold(session.sid):
+            return _refresh_unless_done(seen_rev)
+    except sessions.LockTimeout:
+        unavailable = TokenServiceUnavailable(error="refresh_lock_timeout")
+    except TokenServiceUnavailable as error:
+        unavailable = error
+    tokens = session["tokens"]
+    if force_refresh or tokens["expires_at"] - time.time() < MIN_VALIDITY:
+        raise unavailable
+    log.warning("token refresh failed (%s); using the current token, which is still valid", unavailable.error)
+    return tokens["access_token"]
+
+
+def _refresh_unless_done(seen_rev: int) -> str:
+    """Under the session's lock: adopt a refresh another request made meanwhile, or make one and publish it."""
+    stored = sessions.store().load(session.sid)
+    if stored is None or "tokens" not in stored:
+        sessions.end()  # ended meanwhile (signed out in another tab, or everywhere)
+        raise SignInRequired(next_path=current_page())
+    if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > time.time():
+        sessions.adopt(stored)
+        return stored["tokens"]["access_token"]
+    try:
+        tokens, user = hosted_ui().refresh(stored["tokens"], stored["user"])
+    except RefreshRejected as rejection:
+        log.info("refresh rejected, ending the session: %s", rejection)
+        sessions.end()
+        raise SignInRequired(next_path=current_page()) from None
+    session.update(user=user, tokens=tokens, rev=stored.get("rev", 0))
+    sessions.publish()
+    g.user = sessions.CurrentUser.from_session(user)
+    return tokens["access_token"]
