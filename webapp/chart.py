@@ -13,9 +13,12 @@ from typing import Sequence
 
 from webapp.weather_client import DayForecast
 
-WIDTH, HEIGHT = 640, 300
+WIDTH, HEIGHT = 800, 320
 # Room around the plot for the axis labels: left for °C ticks and the axis title, bottom for two-line day labels.
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 28, 56
+# Where a marker's temperature label is centred: this far above the marker, or below it in a valley (if that
+# keeps the label, this tall from its centre to its edge, off the axis).
+LABEL_OFFSET, LABEL_HALF_HEIGHT = 15, 8
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 MAX_TICKS = 6
 
@@ -31,11 +34,12 @@ class Tick:
 
 @dataclass(frozen=True)
 class Point:
-    """One day: where its marker goes, the temperature written above it, the weekday and date below the axis."""
+    """One day: where its marker goes, its temperature label (at `label_y`), the weekday and date under the axis."""
 
     x: float
     y: float
     label: str
+    label_y: float
     weekday: str
     day: str
 
@@ -79,14 +83,22 @@ def temperature_chart(days: Sequence[DayForecast], place: str) -> Chart:
         return round(bottom - (value - low) / (high - low) * (bottom - top), 1)
 
     band = (right - left) / len(days)
-    points = tuple(
-        Point(round(left + (index + 0.5) * band, 1), y_of(day.temperature_c), f"{day.temperature_c} °C",
-              day.date.strftime("%a"), day_label(day))
-        for index, day in enumerate(days)
-    )
+    points = []
+    for index, day in enumerate(days):
+        y = y_of(day.temperature_c)
+        below = is_valley(values, index) and y + LABEL_OFFSET + LABEL_HALF_HEIGHT <= bottom
+        points.append(Point(round(left + (index + 0.5) * band, 1), y, f"{day.temperature_c} °C",
+                            round(y + LABEL_OFFSET if below else y - LABEL_OFFSET, 1),
+                            day.date.strftime("%a"), day_label(day)))
     ticks = tuple(Tick(value, y_of(value), f"{value}°") for value in scale)
-    return Chart(WIDTH, HEIGHT, left, right, top, bottom, ticks, points,
+    return Chart(WIDTH, HEIGHT, left, right, top, bottom, ticks, tuple(points),
                  title=f"Temperature in {place}, next {plural(len(days), 'day')}", description=describe(days, place))
+
+
+def is_valley(values: Sequence[int], index: int) -> bool:
+    """Lower than its neighbours: the line rises on both sides, so the label goes under the marker, clear of it."""
+    neighbours = [*values[max(0, index - 1):index], *values[index + 1:index + 2]]
+    return bool(neighbours) and all(value > values[index] for value in neighbours)
 
 
 def nice_scale(low: int, high: int) -> list[int]:

@@ -101,3 +101,11 @@ def test_place_names_are_escaped_in_the_svg(app):
     svg = render(app, temperature_chart(forecast(1), '<script>"x"</script>'))
     assert svg.find(f"{SVG}title").text == 'Temperature in <script>"x"</script>, next 1 day'
     assert svg.find(f".//{SVG}script") is None
+
+
+def test_labels_sit_above_markers_and_below_valleys_clear_of_the_axis():
+    chart = temperature_chart(forecast(10, 2, 10, 6, 9), "Seattle")
+    peak, low_valley, _, valley, _ = chart.points
+    assert peak.label_y < peak.y  # above
+    assert valley.label_y > valley.y  # a valley with room below: under the marker, away from the line
+    assert low_valley.label_y < low_valley.y  # no room under it above the axis: above after all
