@@ -27,8 +27,8 @@ EXTENSION = "webapp.weather_client"
 # A forecast is a few hundred bytes; anything much larger is not one, and is not read into memory.
 MAX_BODY_BYTES = 64 * 1024
 MAX_DAYS = 16
-# Kept connections per app: one per concurrent request thread is enough (more are opened, then dropped).
-POOL_SIZE = 16
+# Connections kept open per app: at least one per request thread (beyond this, extras are opened, then dropped).
+POOL_SIZE = 64
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 §3.3 scope-token, length-capped
 

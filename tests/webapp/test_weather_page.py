@@ -99,7 +99,8 @@ def test_chart_obeys_the_content_security_policy(weather_app, user):
 
 
 def test_city_picker_lists_every_city_and_shows_the_picked_one(weather_app, user):
-    expected, page = expected_forecast("tokyo", lambda: user.get(f"{weather_app.url}/weather", params={"city": "tokyo"}))
+    expected, page = expected_forecast(
+        "tokyo", lambda: user.get(f"{weather_app.url}/weather", params={"city": "tokyo"}))
     assert page.status_code == 200
     assert re.findall(r'<option value="([^"]+)"', page.text) == list(CITIES)
     assert re.findall(r'<option value="([^"]+)" selected>', page.text) == ["tokyo"]
@@ -182,6 +183,17 @@ def test_refused_token_is_refreshed_once_and_the_call_retried(gated_app, gatekee
     assert http.get(f"{gated_app.url}/weather").status_code == 200
     assert local_cognito.grant_count("refresh_token") == before + 1
     assert gatekeeper.visits[-1].token_digest == accepted.token_digest
+
+
+def test_token_due_for_refresh_is_refreshed_before_the_call(gated_app, gatekeeper, local_cognito):
+    # Signed in with the pool's clock 58 minutes back: the 60-minute token is within the 5-minute refresh margin.
+    with local_cognito.clock.moved(-58 * 60):
+        http = signed_in(gated_app.url, local_cognito)
+    gatekeeper.reset()
+    before = local_cognito.grant_count("refresh_token")
+    assert http.get(f"{gated_app.url}/weather").status_code == 200
+    assert local_cognito.grant_count("refresh_token") == before + 1
+    assert [visit.status for visit in gatekeeper.visits] == [200]  # the API only ever saw the fresh token
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,8 @@ class ScriptedApi:
         self.status, self.body, self.content_type, self.stall = 200, b"[]", "application/json", None
 
     def answer(self, status: int, body: bytes | str, content_type: str = "application/json") -> None:
-        self.status, self.body, self.content_type = status, body.encode() if isinstance(body, str) else body, content_type
+        self.status, self.content_type = status, content_type
+        self.body = body.encode() if isinstance(body, str) else body
 
     def __call__(self, environ, start_response):
         if self.stall == "before_headers":
