@@ -16,6 +16,7 @@ from webapp import sessions, weather_client
 from webapp.auth import login_required
 from webapp.chart import temperature_chart
 from webapp.errors import PageError, SignInRequired
+from webapp.next_path import current_page
 from webapp.tokens import fresh_access_token
 from webapp.weather_api.forecast import CITIES, CLIMATES, DEFAULT_CITY
 from webapp.weather_client import (
@@ -107,7 +108,7 @@ def forecast_with_one_retry(city: str) -> list[DayForecast]:
     except WeatherApiUnauthorized:
         # Keeping the session would send "Sign in again" straight back here; a new sign-in gets new tokens.
         sessions.end()
-        raise WeatherSignInRejected(error="invalid_token", next_path=request.full_path.rstrip("?")) from None
+        raise WeatherSignInRejected(error="invalid_token", next_path=current_page()) from None
 
 
 def page_error_for(failure: WeatherApiError) -> PageError:
