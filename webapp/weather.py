@@ -2,20 +2,21 @@
 
 The API is called with the session's access token, refreshed first when due (`fresh_access_token`). A 401 gets
 one forced refresh and one retry, since a token can be refused before its expiry (revoked, keys rotated, clocks
-apart); a second 401 means this sign-in is no good to the API, so the session ends and the user is asked to sign
-in again. Every other failure becomes a `PageError`, which `webapp.errors` renders with its status.
+apart); a second 401 means this sign-in is no good to the API, so the session ends (its refresh token revoked)
+and the user is asked to sign in again. Every other failure becomes a `PageError`, which `webapp.errors` renders with its status.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, session
 
 from webapp import sessions, weather_client
 from webapp.auth import login_required
 from webapp.chart import temperature_chart
 from webapp.errors import PageError, SignInRequired
+from webapp.hosted_ui import hosted_ui
 from webapp.next_path import current_page
 from webapp.tokens import fresh_access_token
 from webapp.weather_api.forecast import CITIES, CLIMATES, DEFAULT_CITY
@@ -106,8 +107,11 @@ def forecast_with_one_retry(city: str) -> list[DayForecast]:
     try:
         return client.forecast(fresh_access_token(force_refresh=True), city)
     except WeatherApiUnauthorized:
-        # Keeping the session would send "Sign in again" straight back here; a new sign-in gets new tokens.
+        # Keeping the session would send "Sign in again" straight back here; a new sign-in gets new tokens, and
+        # the old refresh token is revoked rather than left valid with no session holding it.
+        refresh_token = session["tokens"].get("refresh_token")
         sessions.end()
+        hosted_ui().revoke(refresh_token)
         raise WeatherSignInRejected(error="invalid_token", next_path=current_page()) from None
 
 

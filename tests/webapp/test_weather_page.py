@@ -210,6 +210,7 @@ def test_token_refused_after_a_refresh_ends_the_session_and_asks_to_sign_in(weba
     running = webapp_factory(weather_api_url=distrustful_api.url)
     http = signed_in(running.url, local_cognito)
     before = local_cognito.grant_count("refresh_token")
+    refresh_token = stored_tokens(running, http)["refresh_token"]
     page = http.get(f"{running.url}/weather?city=sydney", allow_redirects=False)
     assert page.status_code == 401
     assert "The weather service did not accept your sign-in" in page.text
@@ -217,6 +218,10 @@ def test_token_refused_after_a_refresh_ends_the_session_and_asks_to_sign_in(weba
     assert page.headers["Cache-Control"] == "no-store"
     assert local_cognito.grant_count("refresh_token") == before + 1  # one forced refresh, no more
     assert http.get(f"{running.url}/profile", allow_redirects=False).status_code == 302  # signed out here
+    web = local_cognito.clients["web"]
+    reuse = requests.post(f"{local_cognito.url}/oauth2/token", auth=(web.client_id, web.client_secret), timeout=5,
+                          data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"  # revoked at Cognito
 
 
 def test_token_without_the_api_scope_gets_the_permission_page(webapp_factory, weather_api, local_cognito):
