@@ -1,0 +1,111 @@
+"""The chart's geometry (webapp.chart) and its SVG (templates/weather/_chart.html), without servers."""
+
+from __future__ import annotations
+
+import datetime
+import xml.etree.ElementTree as ET
+
+from flask import render_template_string
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from webapp.chart import MAX_TICKS, NICE_STEPS, nice_scale, temperature_chart
+from webapp.weather_client import DayForecast
+
+SVG = "{http://www.w3.org/2000/svg}"
+MONDAY = datetime.date(2030, 1, 7)
+
+
+def forecast(*temperatures: int) -> list[DayForecast]:
+    return [DayForecast(MONDAY + datetime.timedelta(days=i), c, 32 + int(c / 0.5556), "Mild")
+            for i, c in enumerate(temperatures)]
+
+
+def test_points_follow_the_days_left_to_right_and_warmer_is_higher():
+    chart = temperature_chart(forecast(5, 9, 7, -2, 12), "Seattle")
+    xs = [point.x for point in chart.points]
+    assert xs == sorted(xs) and len(set(xs)) == 5
+    gaps = {round(b - a, 1) for a, b in zip(xs, xs[1:])}
+    assert len(gaps) == 1  # evenly spaced
+    ys = {point.label: point.y for point in chart.points}
+    assert ys["12 °C"] < ys["9 °C"] < ys["7 °C"] < ys["5 °C"] < ys["-2 °C"]
+    assert [point.weekday for point in chart.points] == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    assert [point.day for point in chart.points] == ["7 Jan", "8 Jan", "9 Jan", "10 Jan", "11 Jan"]
+
+
+def test_ticks_are_round_and_frame_the_data():
+    chart = temperature_chart(forecast(5, 9, 7, -2, 12), "Seattle")
+    assert [tick.value for tick in chart.ticks] == [-5, 0, 5, 10, 15]
+    assert [tick.label for tick in chart.ticks] == ["-5°", "0°", "5°", "10°", "15°"]
+    assert chart.ticks[0].y == chart.bottom and chart.ticks[-1].y == chart.top
+
+
+def test_one_temperature_all_week_sits_mid_chart():
+    chart = temperature_chart(forecast(20, 20, 20), "Singapore")
+    assert [tick.value for tick in chart.ticks] == [19, 20, 21]
+    assert {point.y for point in chart.points} == {chart.middle_y}
+
+
+def test_title_and_description_say_what_the_chart_shows():
+    chart = temperature_chart(forecast(5, 9, 7, -2, 12), "Seattle")
+    assert chart.title == "Temperature in Seattle, next 5 days"
+    assert chart.description == (
+        "Daily temperatures in Seattle from Mon 7 Jan to Fri 11 Jan: "
+        "lowest -2 °C on Thu 10 Jan, highest 12 °C on Fri 11 Jan."
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-150, 150), st.integers(-150, 150))
+def test_scale_is_nice_short_and_covers_the_range(a, b):
+    low, high = min(a, b), max(a, b)
+    scale = nice_scale(low, high)
+    assert scale[0] <= low and scale[-1] >= high and scale[0] < scale[-1]
+    assert 2 <= len(scale) <= MAX_TICKS
+    steps = {right - left for left, right in zip(scale, scale[1:])}
+    assert len(steps) == 1 and steps.pop() in NICE_STEPS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-150, 150), min_size=1, max_size=16))
+def test_every_point_is_inside_the_plot(temperatures):
+    chart = temperature_chart(forecast(*temperatures), "Anywhere")
+    for point in chart.points:
+        assert chart.left < point.x < chart.right
+        assert chart.top <= point.y <= chart.bottom
+
+
+def render(app, chart) -> ET.Element:
+    with app.test_request_context():
+        svg = render_template_string(
+            '{% from "weather/_chart.html" import temperature_chart %}{{ temperature_chart(chart) }}', chart=chart)
+    return ET.fromstring(svg)
+
+
+def test_svg_is_accessible_and_styled_only_by_classes(app):
+    svg = render(app, temperature_chart(forecast(5, 9, 7, -2, 12), "Seattle"))
+    assert svg.get("role") == "img"
+    title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
+    assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert title.text == "Temperature in Seattle, next 5 days" and desc.text.startswith("Daily temperatures")
+    texts = [text.text for text in svg.iter(f"{SVG}text")]
+    assert "Temperature (°C)" in texts and "Mon" in texts and "11 Jan" in texts and "-2 °C" in texts
+    for element in svg.iter():
+        assert not {"style", "fill", "stroke", "onload", "onclick"} & set(element.attrib)
+        assert element.tag not in (f"{SVG}script", f"{SVG}style", f"{SVG}foreignObject")
+    polyline = svg.find(f"{SVG}polyline")
+    assert polyline.get("class") == "chart-line" and len(polyline.get("points").split()) == 5
+
+
+def test_place_names_are_escaped_in_the_svg(app):
+    svg = render(app, temperature_chart(forecast(1), '<script>"x"</script>'))
+    assert svg.find(f"{SVG}title").text == 'Temperature in <script>"x"</script>, next 1 day'
+    assert svg.find(f".//{SVG}script") is None
+
+
+def test_labels_sit_above_markers_and_below_valleys_clear_of_the_axis():
+    chart = temperature_chart(forecast(10, 2, 10, 6, 9), "Seattle")
+    peak, low_valley, _, valley, _ = chart.points
+    assert peak.label_y < peak.y  # above
+    assert valley.label_y > valley.y  # a valley with room below: under the marker, away from the line
+    assert low_valley.label_y < low_valley.y  # no room under it above the axis: above after all
