@@ -16,8 +16,8 @@ Checks, in order (the first that fails raises; every error is a `JwtError` whose
 3. key: found by `kid` in the pool's JWKS (refetched, rate limited, when the kid is unknown); it must be an RSA
    signing key whose own `alg` equals the token's;
 4. signature (joserfc);
-5. claims: types, `exp`/`iat`/`nbf` with `leeway`, exact `iss`, `token_use`, the client, scopes, and on request
-   `nonce` and `at_hash` (OIDC Core 3.1.3.7, 3.1.3.6 / 3.2.2.9).
+5. claims: types, `sub` present, `exp`/`iat`/`nbf` with `leeway`, exact `iss`, `token_use`, the client, scopes,
+   and on request `nonce` and `at_hash` (OIDC Core 3.1.3.7, 3.1.3.6 / 3.2.2.9).
 """
 
 from __future__ import annotations
@@ -350,6 +350,7 @@ class CognitoJwtVerifier:
 
     def _check_claims(self, claims: dict) -> None:
         check_claim_types(claims)
+        check_subject(claims)
         check_times(claims, self.leeway)
         if claims.get("iss") != self.issuer:
             raise JwtInvalidIssuerError(f"the token's issuer is not {self.issuer}")
@@ -429,6 +430,14 @@ def check_claim_types(claims: dict) -> None:
         isinstance(aud, str) or (isinstance(aud, list) and all(isinstance(item, str) for item in aud))
     ):
         raise JwtInvalidClaimError("the aud claim is neither a string nor a list of strings")
+
+
+def check_subject(claims: dict) -> None:
+    """Every Cognito token names its subject (OIDC Core 2: `sub` is REQUIRED in an ID token; user and
+    client-credentials access tokens carry it too): a token about nobody is refused, not passed on to code that
+    looks the subject up."""
+    if not claims.get("sub"):
+        raise JwtInvalidClaimError("the sub claim is missing")
 
 
 def check_times(claims: dict, leeway: int, now: float | None = None) -> None:

@@ -9,7 +9,8 @@ flow in the session under its own state, so several tabs can sign in at once. We
 - the ID token is validated by our one verifier (`webapp.cognito_jwt`: RS256 only, JWKS refetch on an unknown
   kid, exact `iss`, `aud` exactly this client, `exp`, `iat`, `nonce`, `at_hash`, `token_use`), and so is the
   access token (`token_use`, `client_id`); Authlib's own ID token parsing is not used;
-- refreshed ID tokens are validated too (Authlib does not), for the same `iss`, `sub`, `aud` and `auth_time`.
+- refreshed ID tokens are validated too (Authlib does not), for the same `iss`, `sub`, `aud` and `auth_time`;
+- an `iss` in the authorization response (RFC 9207) must be the configured issuer (mix-up defence).
 
 Nothing here logs a token: failures are logged by class and OAuth error code only.
 """
@@ -223,6 +224,7 @@ class HostedUi:
         if state:
             client.framework.clear_state_data(session, state)
         next_path = flow["next_path"] if flow else None
+        self._check_response_issuer(components.metadata, next_path)
         if "error" in request.args:
             raise authorization_error(request.args["error"], next_path)
         if flow is None:
@@ -249,6 +251,17 @@ class HostedUi:
             "expires_at": access_claims["exp"],
         }
         return SignIn(user_from_claims(id_claims), tokens, flow["next_path"])
+
+    def _check_response_issuer(self, metadata: discovery.ProviderMetadata, next_path: str | None) -> None:
+        """RFC 9207 §2.4 (mix-up defence, RFC 9700 §4.4.2.1): an authorization response that names its issuer
+        must name ours, and must name it when the metadata says the server always does. Cognito sends no `iss`
+        today; this keeps a response relayed from another authorization server from reaching our token endpoint
+        the day it does, or behind a proxy that adds one."""
+        issuer = request.args.get("iss")
+        required = metadata.document.get("authorization_response_iss_parameter_supported") is True
+        if issuer != self.settings.issuer.issuer and (issuer is not None or required):
+            raise SignInRejected("The sign-in response did not come from our sign-in service. Please sign in again.",
+                                 error="issuer_mismatch", next_path=next_path)
 
     def _exchange_code(self, client, code: str, flow: dict) -> dict:
         next_path = flow["next_path"]
