@@ -63,7 +63,7 @@ def b64(data: bytes) -> str:
 
 RFC8725_ALG = "RFC 8725 §2.1, §3.1 (algorithm verification)"
 RFC8725_KEYS = "RFC 8725 §3.10 / RFC 7515 §4.1.2-4.1.6 (header members that pick the key)"
-TYPES = "RFC 7519 §4.1 / RFC 8725 §2.8 (claim types: refused, never coerced)"
+TYPES = "RFC 7519 §4.1 / RFC 8725 §3.10 (claim types: refused, never coerced)"
 COGNITO = "AWS Cognito: verifying a JWT (token_use, client_id, iss)"
 REJECT = "401 invalid_token"
 
@@ -120,7 +120,7 @@ FORGED = [
     case("scope-as-list", lambda idp: idp.access_token(scope=["weatherapi/read"]), INVALID, source=TYPES,
          expect=REJECT),
     case("sub-missing", lambda idp: idp.access_token(sub=None), INVALID,
-         source="RFC 7519 §4.1.2 / Cognito (every access token names its subject)", expect=REJECT),
+         source="RFC 8725 §3.8 (validate the subject) / Cognito (every access token has sub)", expect=REJECT),
     case("sub-as-object", lambda idp: idp.access_token(sub={"id": "x"}), INVALID, source=TYPES, expect=REJECT),
     case("duplicate-exp-claim",
          lambda idp: raw_payload(idp, json.dumps(claims(idp))[:-1] + ', "exp": 1}'),
@@ -132,7 +132,7 @@ FORGED = [
     # --- substitution: a real token of the wrong kind, client or pool ---
     case("id-token-as-access-token", lambda idp: idp.token(idp.claims("id", scope="weatherapi/read",
                                                                       client_id=CLIENT_ID)),
-         INVALID, source=COGNITO + " — token_use (RFC 8725 §3.11 cross-JWT confusion)", expect=REJECT),
+         INVALID, source=COGNITO + " — token_use (RFC 8725 §2.8, §3.12: cross-JWT confusion)", expect=REJECT),
     case("another-clients-access-token", lambda idp: idp.access_token(client_id="strangerclient1234567890ab"),
          INVALID, source=COGNITO + " — client_id allow-list", expect=REJECT),
     case("client-only-in-aud", lambda idp: idp.access_token(client_id=None, aud=CLIENT_ID), INVALID,
@@ -157,7 +157,7 @@ FORGED = [
     case("payload-is-a-json-array", lambda idp: raw_payload(idp, "[1, 2, 3]"), INVALID,
          source="RFC 7519 §7.2 step 10 (the claims set is a JSON object)", expect=REJECT),
     case("payload-not-utf8", lambda idp: sign(header(idp), b"\xff\xfe{}", idp.key), INVALID,
-         source="RFC 7519 §7.2 (UTF-8 JSON)", expect=REJECT),
+         source="RFC 7519 §7.2 / RFC 8725 §3.7 (UTF-8 JSON)", expect=REJECT),
     case("deeply-nested-payload", lambda idp: raw_payload(idp, "[" * 5000 + "]" * 5000), INVALID,
          source="bounded parsing (no recursion error reaches the caller)",
          expect=REJECT + ", never a server error"),

@@ -219,7 +219,7 @@ def test_refused_callback_page_leaks_nothing(browser, another_browser, hostile):
     assert (page.headers.get("Referrer-Policy"), stolen in page.text) == ("no-referrer", False)
 
 
-@pytest.mark.conformance(source="RFC 9700 §4.3.2 / §2.2 (tokens never reach the browser)",
+@pytest.mark.conformance(source="RFC 9700 §4.3.2 (tokens out of the browser and its history)",
                          expect="no access, ID or refresh token appears in any header, page or cookie the browser "
                                 "received during and after sign-in")
 def test_tokens_never_reach_the_browser(browser, hostile):
