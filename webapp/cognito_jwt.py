@@ -410,7 +410,10 @@ def check_header(header: dict) -> None:
 
 
 _NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
-_STRING_CLAIMS = ("iss", "sub", "token_use", "client_id", "scope", "nonce", "at_hash", "azp", "jti", "username")
+_STRING_CLAIMS = (
+    "iss", "sub", "token_use", "client_id", "scope", "nonce", "at_hash", "azp", "jti", "username", "email",
+    "cognito:username",
+)
 
 
 def _is_number(value: Any) -> bool:
@@ -425,6 +428,9 @@ def check_claim_types(claims: dict) -> None:
     for name in _STRING_CLAIMS:
         if name in claims and not isinstance(claims[name], str):
             raise JwtInvalidClaimError(f"the {name} claim is not a string")
+    groups = claims.get("cognito:groups")
+    if groups is not None and not (isinstance(groups, list) and all(isinstance(group, str) for group in groups)):
+        raise JwtInvalidClaimError("the cognito:groups claim is not a list of strings")
     aud = claims.get("aud")
     if aud is not None and not (
         isinstance(aud, str) or (isinstance(aud, list) and all(isinstance(item, str) for item in aud))

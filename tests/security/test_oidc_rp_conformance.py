@@ -103,6 +103,17 @@ FORGED_ID_TOKENS = [
 ]
 
 
+CLAIM_TYPES = "Cognito's ID token claim types / OWASP ASVS V5.1.4 (structured data strongly typed)"
+FORGED_ID_TOKENS += [
+    case("claim-type-cognito-groups-number", id_claims(**{"cognito:groups": 5}), source=CLAIM_TYPES,
+         expect=REFUSED + ", never a server error"),
+    case("claim-type-cognito-groups-string", id_claims(**{"cognito:groups": "admins"}), source=CLAIM_TYPES,
+         expect=REFUSED + " (a string is not split into one-letter groups)"),
+    case("claim-type-email-object", id_claims(email={"address": "victim@example.com"}), source=CLAIM_TYPES,
+         expect=REFUSED),
+]
+
+
 @pytest.mark.parametrize("forge", FORGED_ID_TOKENS)
 def test_forged_token_response_is_refused(browser, hostile, forge):
     hostile.answer_token(lambda grant: forge(hostile, grant))
@@ -141,6 +152,17 @@ def test_oidcc_client_test_userinfo_invalid_sub(browser, hostile):
     browser.sign_in()
     profile = browser.get("/profile").text
     assert (USER_SUB in profile, "attacker" in profile, hostile.hits["/oauth2/userInfo"]) == (True, False, 0)
+
+
+@pytest.mark.conformance(source="OWASP ASVS V5.3.3 (output escaping of what the IdP says about the user)",
+                         expect="markup in the email and username claims is shown as text, never run")
+def test_hostile_claims_are_shown_as_text(browser, hostile):
+    markup = "<script>alert(1)</script>"
+    hostile.answer_token(lambda grant: hostile.tokens(grant, id={"email": f"{markup}@evil.example",
+                                                                 "cognito:username": f"<img src=x onerror={markup}>"}))
+    browser.sign_in()
+    page = browser.get("/profile").text
+    assert ("<script>alert" in page, "<img src=x" in page, "&lt;script&gt;alert(1)" in page) == (False, False, True)
 
 
 @pytest.mark.conformance(source="oidcc-client-test-discovery-issuer-mismatch (OIDC Discovery 4.3)",
