@@ -283,6 +283,8 @@ class HostedUi:
             raise BadIdentityProviderResponse(error=type(error).__name__, next_path=next_path) from None
         if not isinstance(token.get("id_token"), str) or not isinstance(token.get("access_token"), str):
             raise BadIdentityProviderResponse(error="missing_tokens", next_path=next_path)
+        if not isinstance(token.get("refresh_token", ""), str):  # RFC 6749 §5.1: a string, when present
+            raise BadIdentityProviderResponse(error="invalid_refresh_token", next_path=next_path)
         return dict(token)
 
     # --- tokens of a signed-in session ---
@@ -334,6 +336,8 @@ class HostedUi:
             raise TokenServiceUnavailable(error=type(error).__name__) from None
         if not isinstance(response.get("access_token"), str):
             raise RefreshRejected("the refresh response has no access token")
+        if not isinstance(response.get("refresh_token", ""), str):
+            raise RefreshRejected("the refresh response's refresh token is not a string")
         return dict(response)
 
     def revoke(self, refresh_token: str | None) -> None:
