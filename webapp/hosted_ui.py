@@ -412,8 +412,13 @@ def revoke_ended_session(response: Response) -> Response:
     return response
 
 
+# Libraries that log secrets at DEBUG: Authlib the PKCE code_verifier, botocore every request's parameters (the
+# user's access token, for GlobalSignOut). Their DEBUG never gets through, whatever the root logger says.
+CHATTY_LOGGERS = ("authlib", "botocore")
+
+
 def init_app(app: Flask, settings: WebSettings) -> None:
-    # Authlib logs the PKCE code_verifier at DEBUG: never let that level through, whatever the root logger says.
-    logging.getLogger("authlib").setLevel(logging.INFO)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     app.extensions["webapp.hosted_ui"] = HostedUi(app, settings)
     app.after_request(revoke_ended_session)

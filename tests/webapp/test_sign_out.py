@@ -3,6 +3,7 @@ that an old session cookie is worthless afterwards."""
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -121,3 +122,16 @@ def test_sign_out_everywhere_keeps_the_sessions_when_cognito_is_down(app_url, ho
     response = sign_out_everywhere(http, app_url)
     assert response.status_code == 503 and "Try again" in response.text
     assert is_signed_in(http, app_url)
+
+
+def test_sign_out_everywhere_keeps_the_access_token_out_of_debug_logs(app_url, hosted, shared_scripted_webapp,
+                                                                      caplog):
+    caplog.set_level(logging.DEBUG)  # botocore logs each request's parameters, the access token among them, at DEBUG
+    http = requests.Session()
+    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    access_token = shared_scripted_webapp.app.extensions["webapp.sessions"].load(http.cookies["session"])[
+        "tokens"]["access_token"]
+    hosted.idp.respond("/", {})
+    assert sign_out_everywhere(http, app_url).status_code == 302
+    assert hosted.idp.hits["/"] == 1
+    assert access_token not in caplog.text and access_token.split(".")[-1] not in caplog.text
