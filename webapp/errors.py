@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask.globals import request_ctx
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from webapp.next_path import current_page, referring_page
+from webapp.security import CALLBACK_ENDPOINT
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +146,24 @@ def render_error(status: int, title: str, message: str, *, action: str | None = 
     ), status
 
 
+def retry_path() -> str | None:
+    """Where the error page's "Try again" leads, or None for no such button.
+
+    A GET is retried by loading the same page again. A form's POST is retried from the page the form was on: a
+    link to the POST's own URL would only meet a 405. The callback is never retried: its URL holds a single-use
+    authorization code, which must not be copied into a page.
+    """
+    if request.endpoint == CALLBACK_ENDPOINT:
+        return None
+    return current_page() if request.method == "GET" else referring_page()
+
+
 def render_page_error(error: PageError):
     log.info("%s (%s) -> %d", type(error).__name__, error.error, error.status)
-    return render_error(error.status, error.title, error.message, action=error.action, next_path=error.next_path)
+    return render_error(
+        error.status, error.title, error.message, action=error.action, next_path=error.next_path,
+        retry_path=retry_path() if error.action == "retry" else None,
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -162,9 +180,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RedisTimeoutError)
     def store_down(error: Exception):
         # When the store failed while the session was being opened, the request has no session at all, and the
-        # layout reads one (flashed messages): give it an empty, unsaveable one so the page can render.
+        # layout reads one (flashed messages): give it an empty, unsaveable one so the page can render. Flask
+        # matches the URL only after opening the session, so match it now: the page and its headers must know
+        # which route this is (the callback's URL holds an authorization code).
         if request_ctx and request_ctx._session is None:
             request_ctx._session = current_app.session_interface.make_null_session(current_app)
+            if request.url_rule is None and request.routing_exception is None and request_ctx.url_adapter:
+                request_ctx.match_request()
         return render_page_error(StoreUnavailable(error=type(error).__name__))
 
     @app.errorhandler(Exception)

@@ -1,11 +1,11 @@
-"""Where `/login?next=` may send someone after sign-in: local paths only, so a sign-in link cannot be used to
-bounce people to another site (an open redirect that borrows our domain's trust)."""
+"""Where we send people back to (after sign-in, from an error page's "Try again"): local paths only, so a
+sign-in link cannot be used to bounce people to another site (an open redirect that borrows our domain's trust)."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import request
+from flask import current_app, request
 
 MAX_LENGTH = 2048
 # Browsers and proxies may decode a path once or twice; a target still encoded after this is nobody's real link.
@@ -42,3 +42,11 @@ def safe_next_path(raw: str | None) -> str | None:
 def current_page() -> str | None:
     """This request's path and query, as a `next` to come back to after signing in (GET requests only)."""
     return request.full_path.rstrip("?") if request.method == "GET" else None
+
+
+def referring_page() -> str | None:
+    """The page this request came from, when it is one of ours: the Referer's path and query if the Referer is on
+    APP_BASE_URL (our Referrer-Policy sends the full URL to our own origin) and that path passes `safe_next_path`."""
+    base = current_app.config["SETTINGS"].app_base_url
+    referrer = request.referrer or ""
+    return safe_next_path(referrer[len(base):]) if referrer.startswith(base + "/") else None

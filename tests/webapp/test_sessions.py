@@ -31,6 +31,34 @@ def test_session_store_down_is_a_503_not_a_500(scripted_webapp, hosted):
     assert with_cookie.status_code == 503
 
 
+def test_a_callback_that_meets_a_store_outage_keeps_its_code_out_of_the_page_and_the_referrer(scripted_webapp,
+                                                                                                hosted):
+    app_url = scripted_webapp(session_redis_url="redis://127.0.0.1:9/0").url
+    response = requests.get(f"{app_url}/callback", params={"code": "the-secret-code", "state": "s"},
+                            cookies={"session": "x" * 43}, allow_redirects=False)
+    assert response.status_code == 503
+    assert "the-secret-code" not in response.text
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("referrer, retry", [
+    ("{app}/weather?city=tokyo", "/weather?city=tokyo"),  # the page the sign-out button was on
+    ("https://elsewhere.example/weather", None),  # not one of ours
+    ("{app}//elsewhere.example/weather", None),  # our origin, but a path a browser reads as another host
+    (None, None),
+])
+def test_a_failed_form_post_is_retried_from_its_page_never_by_a_link_to_the_post(scripted_webapp, hosted, referrer,
+                                                                                  retry):
+    app_url = scripted_webapp(session_redis_url="redis://127.0.0.1:9/0").url
+    headers = {"Referer": referrer.format(app=app_url)} if referrer else {}
+    response = requests.post(f"{app_url}/logout", headers=headers, cookies={"session": "x" * 43},
+                             allow_redirects=False)
+    assert response.status_code == 503
+    links = re.findall(r'href="([^"]*)"', response.text)
+    assert not [link for link in links if link.startswith("/logout")]  # a GET there is a 405
+    assert (f'href="{retry}">Try again' in response.text) if retry else ("Try again</a>" not in response.text)
+
+
 def test_cookie_holds_only_an_opaque_id_with_strict_flags(app_url, hosted):
     http = requests.Session()
     response = scripted_sign_in(http, app_url, hosted)

@@ -79,8 +79,9 @@ def test_signed_out_page_creates_no_session(app_url, hosted):
 
 
 def sign_out_everywhere(http, app_url):
+    """Press the profile page's button, as a browser does (our Referrer-Policy sends our own pages' URLs)."""
     return http.post(f"{app_url}/logout-everywhere", data={"csrf_token": csrf_token(http, app_url)},
-                     allow_redirects=False)
+                     headers={"Referer": f"{app_url}/profile"}, allow_redirects=False)
 
 
 def test_sign_out_everywhere_calls_global_sign_out_and_ends_every_session_of_the_user(app_url, hosted):
@@ -121,6 +122,7 @@ def test_sign_out_everywhere_keeps_the_sessions_when_cognito_is_down(app_url, ho
     hosted.idp.respond("/", {"__type": "InternalErrorException", "message": "down"}, status=500)
     response = sign_out_everywhere(http, app_url)
     assert response.status_code == 503 and "Try again" in response.text
+    assert 'href="/profile">Try again' in response.text  # back to the button: /logout-everywhere is POST only
     assert is_signed_in(http, app_url)
 
 
