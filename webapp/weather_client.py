@@ -10,6 +10,7 @@ reached or answered something unusable (`WeatherApiUnavailable`), or it did not 
 from __future__ import annotations
 
 import datetime
+import http.cookiejar
 import json
 import re
 import time
@@ -108,6 +109,9 @@ class WeatherClient:
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
         self.http.headers["Accept"] = "application/json"
+        # The session serves every signed-in user: a cookie one user's answer set (a gateway's, a load balancer's)
+        # must never ride along on another user's call.
+        self.http.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     def forecast(self, access_token: str, city: str) -> list[DayForecast]:
         status, body, challenge = self._get({"city": city}, access_token)

@@ -310,6 +310,15 @@ def test_scripted_api_answer_is_rendered(scripted_app, scripted_api, scripted_us
                                       "summary": "Chilly"}]
 
 
+def test_cookies_the_api_sets_are_never_sent_back(scripted_app, scripted_api, scripted_user):
+    """One client serves every signed-in user: a cookie from one user's answer must not ride on the next call."""
+    scripted_api.answer(200, f"[{GOOD_DAY}]")
+    scripted_api.set_cookie = "affinity=first-caller; Path=/"
+    for _ in range(2):
+        assert scripted_user.get(f"{scripted_app.url}/weather").status_code == 200
+    assert scripted_api.cookies_received == [None, None]
+
+
 @pytest.mark.parametrize("stall", ["before_headers", "mid_body"])
 def test_slow_api_is_a_504_with_retry(scripted_app, scripted_api, scripted_user, stall):
     scripted_api.answer(200, f"[{GOOD_DAY}, {GOOD_DAY}]")

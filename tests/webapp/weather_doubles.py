@@ -1,6 +1,7 @@
 """Stand-ins for the weather API on loopback, for failures the real one cannot be made to show on demand.
 
-- `ScriptedApi`: answers whatever the test sets (`answer(...)`), or holds the request (`stall`) until released;
+- `ScriptedApi`: answers whatever the test sets (`answer(...)`, `set_cookie`), or holds the request (`stall`)
+  until released; `cookies_received` lists each request's Cookie header;
 - `Gatekeeper`: the real API behind a door that refuses chosen tokens with an RFC 6750 401, as an API that checks
   revocation would, and notes who came in (a digest of the token, the client's port).
 """
@@ -29,16 +30,21 @@ class ScriptedApi:
 
     def reset(self) -> None:
         self.status, self.body, self.content_type, self.stall = 200, b"[]", "application/json", None
+        self.set_cookie: str | None = None
+        self.cookies_received: list[str | None] = []
 
     def answer(self, status: int, body: bytes | str, content_type: str = "application/json") -> None:
         self.status, self.content_type = status, content_type
         self.body = body.encode() if isinstance(body, str) else body
 
     def __call__(self, environ, start_response):
+        self.cookies_received.append(environ.get("HTTP_COOKIE"))
         if self.stall == "before_headers":
             self.release.wait(HOLD_LIMIT)
-        start_response(f"{self.status} Scripted", [("Content-Type", self.content_type),
-                                                   ("Content-Length", str(len(self.body)))])
+        headers = [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))]
+        if self.set_cookie:
+            headers.append(("Set-Cookie", self.set_cookie))
+        start_response(f"{self.status} Scripted", headers)
         if self.stall == "mid_body":
             return self._trickle(self.body)
         return [self.body]
