@@ -139,11 +139,11 @@ class BadIdentityProviderResponse(SignInFailed):
     message = "The sign-in service sent a response we could not understand. Please sign in again."
 
 
-def render_error(status: int, title: str, message: str, *, action: str | None = None, **context):
+def render_error(status: int, title: str, message: str, *, action: str | None = None, headers=(), **context):
     """The error page: what happened, what to do next (`action` names a call to action in the template)."""
     return render_template(
         "errors/error.html", status=status, title=title, message=message, action=action, **context
-    ), status
+    ), status, headers
 
 
 def retry_path() -> str | None:
@@ -174,7 +174,9 @@ def init_app(app: Flask) -> None:
         # Failures while opening the session happen before any view and reach us wrapped in a 500.
         if isinstance(getattr(error, "original_exception", None), STORE_DOWN):
             return store_down(error.original_exception)
-        return render_error(error.code or 500, error.name, error.description or "")
+        # Werkzeug's headers for the status (Allow on a 405, WWW-Authenticate on a 401), not its HTML's type.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return render_error(error.code or 500, error.name, error.description or "", headers=headers)
 
     @app.errorhandler(RedisConnectionError)
     @app.errorhandler(RedisTimeoutError)

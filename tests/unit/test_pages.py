@@ -22,3 +22,10 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/nope")
     assert response.status_code == 404
     assert b"Back to the home page" in response.data
+
+
+def test_wrong_method_is_a_friendly_405_that_names_the_allowed_ones(client):
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert b"Back to the home page" in response.data
+    assert "POST" in response.headers["Allow"]  # RFC 9110 15.5.6: a 405 must list the methods the URL takes
