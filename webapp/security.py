@@ -3,6 +3,8 @@
 Plus two that depend on the page: `Cache-Control: no-store` wherever a signed-in session or the sign-in flow is
 involved (a shared cache or the back button must not show one person's page to another), and
 `Referrer-Policy: no-referrer` on the callback, whose URL carries the authorization code and state.
+
+This is the one place that sets them; blueprints do not add headers of their own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 CALLBACK_ENDPOINT = "auth.callback"
+# Every response of these is one person's, error pages included, even after the request ended the session.
+PRIVATE_BLUEPRINTS = frozenset({"auth", "weather"})
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +38,6 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint == "static":
             response.headers.pop("Vary", None)
-        elif g.get("user") is not None or request.blueprint == "auth":
+        elif g.get("user") is not None or request.blueprint in PRIVATE_BLUEPRINTS:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, render_template, request, session
+from flask import Blueprint, render_template, request
 
 from webapp import sessions, weather_client
 from webapp.auth import login_required
@@ -70,13 +70,6 @@ class WeatherSignInRejected(SignInRequired):
     message = "The weather service did not accept your sign-in. Please sign in again to see the forecast."
 
 
-@bp.after_request
-def no_store(response: Response) -> Response:
-    """The page is one person's (and so are its error pages): no cache may keep it."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/weather")
 @login_required
 def page():
@@ -109,9 +102,7 @@ def forecast_with_one_retry(city: str) -> list[DayForecast]:
     except WeatherApiUnauthorized:
         # Keeping the session would send "Sign in again" straight back here; a new sign-in gets new tokens, and
         # the old refresh token is revoked rather than left valid with no session holding it.
-        refresh_token = session["tokens"].get("refresh_token")
-        sessions.end()
-        hosted_ui().revoke(refresh_token)
+        hosted_ui().revoke(sessions.end())
         raise WeatherSignInRejected(error="invalid_token", next_path=current_page()) from None
 
 
