@@ -19,7 +19,7 @@ from webapp.errors import PageError, SignInRequired
 from webapp.hosted_ui import hosted_ui
 from webapp.next_path import current_page
 from webapp.tokens import fresh_access_token
-from webapp.weather_api.forecast import CITIES, CLIMATES, DEFAULT_CITY
+from webapp.weather_api.forecast import CITY_NAMES, DEFAULT_CITY
 from webapp.weather_client import (
     DayForecast,
     WeatherApiError,
@@ -34,8 +34,9 @@ bp = Blueprint("weather", __name__)
 # The page brings its API client: registering the blueprint gives the app its connection pool.
 bp.record_once(lambda state: weather_client.init_app(state.app, state.app.config["SETTINGS"]))
 
-#: The city picker's options, (value, name): the cities the API serves, from the module that defines them.
-CITY_CHOICES = tuple((city, CLIMATES[city].name) for city in CITIES)
+#: The city picker's options, (value, name): the API's published catalogue, shipped in the same distribution, so
+#: the page needs no request to draw the picker and cannot offer a city the API does not serve.
+CITY_CHOICES = tuple(CITY_NAMES.items())
 
 
 class WeatherUnavailable(PageError):
@@ -74,11 +75,11 @@ class WeatherSignInRejected(SignInRequired):
 @login_required
 def page():
     city = request.args.get("city", DEFAULT_CITY)
-    if city not in CLIMATES:
+    if city not in CITY_NAMES:
         problem = "We have no forecast for that city. Please pick one from the list."
         return render_template("weather/page.html", cities=CITY_CHOICES, city=DEFAULT_CITY, problem=problem), 400
     days = forecast_for_user(city)
-    place = CLIMATES[city].name
+    place = CITY_NAMES[city]
     return render_template("weather/page.html", cities=CITY_CHOICES, city=city, place=place, days=days,
                            chart=temperature_chart(days, place))
 

@@ -57,6 +57,9 @@ CLIMATES = {
 }
 #: The `city` values the API accepts, in the order the OpenAPI document lists them.
 CITIES = tuple(sorted(CLIMATES))
+#: The same catalogue with the names people read: the part of this module clients (the web app's city picker)
+#: may rely on, as the OpenAPI document publishes it; the climates behind it are the API's own business.
+CITY_NAMES = {city: CLIMATES[city].name for city in CITIES}
 DEFAULT_CITY = "seattle"
 
 
