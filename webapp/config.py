@@ -16,10 +16,20 @@ from webapp.cognito_jwt import USER_POOL_ID
 
 DEFAULT_SCOPES = "openid email profile weatherapi/read"
 DEFAULT_API_SCOPE = "weatherapi/read"
+# Stated once, for the settings classes (tests build them directly) and for `from_env`.
+DEFAULT_IDLE_TIMEOUT = 30 * 60
+DEFAULT_ABSOLUTE_LIFETIME = 8 * 60 * 60
+DEFAULT_REFRESH_MARGIN = 5 * 60
+DEFAULT_HTTP_TIMEOUT = 5.0
 
 
 class ConfigError(ValueError):
     """The environment does not describe a usable deployment; the message lists every problem."""
+
+
+def raise_if_problems(app: str, problems: list[str]) -> None:
+    if problems:
+        raise ConfigError(f"Invalid {app} configuration:\n  - " + "\n  - ".join(problems))
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -46,7 +56,8 @@ def check_url(name: str, value: str, problems: list[str]) -> str:
     return value.rstrip("/")
 
 
-def positive_seconds(name: str, raw: str | None, default: int, problems: list[str]) -> int:
+def positive_seconds(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
@@ -58,8 +69,9 @@ def positive_seconds(name: str, raw: str | None, default: int, problems: list[st
     return value
 
 
-def timeout_seconds(name: str, raw: str | None, default: float, problems: list[str]) -> float:
+def timeout_seconds(env: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
     """A network timeout: positive and at most a minute (a request thread must not hang on the IdP)."""
+    raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
@@ -126,12 +138,12 @@ class WebSettings:
     session_redis_url: str | None = None
     session_dir: str | None = None
     # Sliding: a session unused this long ends. Absolute: no session outlives this, whatever refreshes happen.
-    session_idle_timeout: int = 30 * 60
-    session_absolute_lifetime: int = 8 * 60 * 60
+    session_idle_timeout: int = DEFAULT_IDLE_TIMEOUT
+    session_absolute_lifetime: int = DEFAULT_ABSOLUTE_LIFETIME
     # Refresh the access token this long before it expires, so no request ever sends one about to lapse.
-    token_refresh_margin: int = 5 * 60
+    token_refresh_margin: int = DEFAULT_REFRESH_MARGIN
     # Every call to the IdP (discovery, JWKS, token, revocation, JSON API) gives up after this many seconds.
-    http_timeout: float = 5.0
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
 
     @property
     def secure_cookies(self) -> bool:
@@ -175,23 +187,18 @@ class WebSettings:
             secret_key=secret_key,
             session_redis_url=env.get("SESSION_REDIS_URL") or None,
             session_dir=env.get("SESSION_DIR") or None,
-            session_idle_timeout=positive_seconds(
-                "SESSION_IDLE_TIMEOUT", env.get("SESSION_IDLE_TIMEOUT"), 30 * 60, problems
-            ),
+            session_idle_timeout=positive_seconds(env, "SESSION_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT, problems),
             session_absolute_lifetime=positive_seconds(
-                "SESSION_ABSOLUTE_LIFETIME", env.get("SESSION_ABSOLUTE_LIFETIME"), 8 * 60 * 60, problems
+                env, "SESSION_ABSOLUTE_LIFETIME", DEFAULT_ABSOLUTE_LIFETIME, problems
             ),
-            token_refresh_margin=positive_seconds(
-                "TOKEN_REFRESH_MARGIN", env.get("TOKEN_REFRESH_MARGIN"), 5 * 60, problems
-            ),
-            http_timeout=timeout_seconds("HTTP_TIMEOUT", env.get("HTTP_TIMEOUT"), 5.0, problems),
+            token_refresh_margin=positive_seconds(env, "TOKEN_REFRESH_MARGIN", DEFAULT_REFRESH_MARGIN, problems),
+            http_timeout=timeout_seconds(env, "HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT, problems),
         )
         if settings.session_redis_url and not settings.session_redis_url.startswith(
             ("redis://", "rediss://", "unix://")
         ):
             problems.append("SESSION_REDIS_URL must be a redis://, rediss:// or unix:// URL")
-        if problems:
-            raise ConfigError("Invalid web app configuration:\n  - " + "\n  - ".join(problems))
+        raise_if_problems("web app", problems)
         return settings
 
 
@@ -202,7 +209,8 @@ class ApiSettings:
     issuer: Issuer
     client_ids: tuple[str, ...]
     scope: str = DEFAULT_API_SCOPE
-    http_timeout: float = 5.0
+    # Every call to the IdP (discovery, JWKS) gives up after this many seconds: HTTP_TIMEOUT, as for the web app.
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
     # How often an unknown `kid` may trigger a JWKS refetch, and how long a failed discovery fetch is remembered
     # before the next request tries again (short in tests; the defaults suit production).
     jwks_refetch_interval: float = 10.0
@@ -219,6 +227,6 @@ class ApiSettings:
         scope = env.get("WEATHER_API_SCOPE", DEFAULT_API_SCOPE).strip()
         if not scope or " " in scope:
             problems.append("WEATHER_API_SCOPE must be one scope, like weatherapi/read")
-        if problems:
-            raise ConfigError("Invalid weather API configuration:\n  - " + "\n  - ".join(problems))
-        return cls(issuer=issuer, client_ids=client_ids, scope=scope)
+        http_timeout = timeout_seconds(env, "HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT, problems)
+        raise_if_problems("weather API", problems)
+        return cls(issuer=issuer, client_ids=client_ids, scope=scope, http_timeout=http_timeout)

@@ -57,3 +57,11 @@ def test_api_settings_need_client_ids():
                                 "WEATHER_API_CLIENT_IDS": "a, b"})
     assert api.client_ids == ("a", "b")
     assert api.scope == "weatherapi/read"
+
+
+def test_api_settings_take_the_same_http_timeout_as_the_web_app():
+    env = {"COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x", "WEATHER_API_CLIENT_IDS": "a"}
+    assert ApiSettings.from_env(env).http_timeout == WebSettings.http_timeout == 5.0
+    assert ApiSettings.from_env({**env, "HTTP_TIMEOUT": "1.5"}).http_timeout == 1.5
+    with pytest.raises(ConfigError, match="HTTP_TIMEOUT"):
+        ApiSettings.from_env({**env, "HTTP_TIMEOUT": "never"})
