@@ -307,7 +307,7 @@ class HostedUi:
             id_claims = components.id_tokens.verify(response["id_token"]) if "id_token" in response else None
         except JwksFetchError:
             raise TokenServiceUnavailable(error="jwks_unavailable") from None
-        except (JwtError, KeyError) as error:
+        except JwtError as error:
             raise RefreshRejected(type(error).__name__) from None
         if access_claims.get("sub") != user["sub"]:
             raise RefreshRejected("the refreshed access token is for someone else")

@@ -19,9 +19,9 @@ from typing import Iterable
 from flask import Flask, current_app, g, request, session
 
 from webapp.config import WebSettings
-from webapp.session_store import LockTimeout, SessionStore
+from webapp.session_store import SessionStore
 
-__all__ = ["CurrentUser", "LockTimeout", "adopt", "begin", "end", "init_app", "publish", "store"]
+__all__ = ["CurrentUser", "adopt", "begin", "end", "init_app", "publish", "store"]
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,9 @@ from webapp import sessions
 from webapp.errors import SignInRequired, TokenServiceUnavailable
 from webapp.hosted_ui import RefreshRejected, hosted_ui
 from webapp.next_path import current_page
+from webapp.session_store import LockTimeout
 
 log = logging.getLogger(__name__)
-
-__all__ = ["SignInRequired", "TokenServiceUnavailable", "fresh_access_token"]
 
 # Enough for the caller's API request to arrive before the token expires.
 MIN_VALIDITY = 30
@@ -48,7 +47,7 @@ def fresh_access_token(*, force_refresh: bool = False) -> str:
     try:
         with sessions.store().locks.hold(session.sid):
             return _refresh_unless_done(seen_rev)
-    except sessions.LockTimeout:
+    except LockTimeout:
         unavailable = TokenServiceUnavailable(error="refresh_lock_timeout")
     except TokenServiceUnavailable as error:
         unavailable = error
