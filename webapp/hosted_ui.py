@@ -59,6 +59,9 @@ MAX_PENDING_FLOWS = 5
 # Authorization error codes that mean "the person did not (or could not) sign in", per OIDC Core 3.1.2.6.
 NOT_SIGNED_IN_ERRORS = {"access_denied", "login_required", "consent_required", "interaction_required"}
 IDP_DOWN_ERRORS = {"server_error", "temporarily_unavailable"}
+# The web app checks tokens the moment Cognito issues them, so to a server clock even a second behind Cognito's their
+# `iat` lies in the future. A few seconds absorb ordinary drift; `exp` is an hour away at that moment anyway.
+CLOCK_SKEW = 5
 
 
 class RefreshRejected(Exception):
@@ -184,7 +187,9 @@ class HostedUi:
             access_token_url=metadata.endpoint("token_endpoint"),
             client_kwargs=self._session_options(),
         )
-        common = dict(issuer=settings.issuer.issuer, jwks_uri=metadata.jwks_uri, jwks_cache=self.jwks_cache)
+        common = dict(
+            issuer=settings.issuer.issuer, jwks_uri=metadata.jwks_uri, jwks_cache=self.jwks_cache, leeway=CLOCK_SKEW
+        )
         return Components(
             client,
             CognitoJwtVerifier(token_use="id", client_ids=[settings.client_id], **common),

@@ -241,6 +241,17 @@ def test_invalid_tokens_are_refused_with_no_session(app_url, hosted, case):
     assert not is_signed_in(http, app_url)
 
 
+def test_a_server_clock_a_little_behind_cognitos_still_signs_in(app_url, hosted):
+    """Tokens are checked the moment they are issued: to a clock two seconds slow, their iat is in the future."""
+    http = requests.Session()
+    flow = Flow.start(http, app_url)
+    ahead = int(time.time()) + 2
+    answer = token_response(hosted.idp, flow.nonce, id={"iat": ahead}, access={"iat": ahead})
+    hosted.answer_tokens(answer)
+    assert flow.callback().status_code == 302
+    assert is_signed_in(http, app_url)
+
+
 def test_a_rotated_signing_key_is_fetched(scripted_webapp, hosted):
     running = scripted_webapp()
     app_url = running.url
