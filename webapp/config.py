@@ -21,6 +21,10 @@ DEFAULT_IDLE_TIMEOUT = 30 * 60
 DEFAULT_ABSOLUTE_LIFETIME = 8 * 60 * 60
 DEFAULT_REFRESH_MARGIN = 5 * 60
 DEFAULT_HTTP_TIMEOUT = 5.0
+# Leeway for token times, in both apps. Tokens are checked the moment Cognito issues them (the web app at sign-in
+# and refresh, the API on the call that follows), so to a server clock even a second behind Cognito's their `iat`
+# lies in the future; a few seconds absorb ordinary drift.
+CLOCK_SKEW = 5
 
 
 class ConfigError(ValueError):

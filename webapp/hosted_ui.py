@@ -35,7 +35,7 @@ from flask import Flask, Response, current_app, g, redirect, request, session
 
 from webapp import discovery
 from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError
-from webapp.config import WebSettings
+from webapp.config import CLOCK_SKEW, WebSettings
 from webapp.errors import (
     BadIdentityProviderResponse,
     IdentityProviderMismatch,
@@ -59,9 +59,6 @@ MAX_PENDING_FLOWS = 5
 # Authorization error codes that mean "the person did not (or could not) sign in", per OIDC Core 3.1.2.6.
 NOT_SIGNED_IN_ERRORS = {"access_denied", "login_required", "consent_required", "interaction_required"}
 IDP_DOWN_ERRORS = {"server_error", "temporarily_unavailable"}
-# The web app checks tokens the moment Cognito issues them, so to a server clock even a second behind Cognito's their
-# `iat` lies in the future. A few seconds absorb ordinary drift; `exp` is an hour away at that moment anyway.
-CLOCK_SKEW = 5
 
 
 class RefreshRejected(Exception):

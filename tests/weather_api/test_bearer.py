@@ -39,6 +39,12 @@ def test_machine_client_credentials_token_gets_the_forecast(api, idp):
     assert api.get(token=idp.machine_token()).status_code == 200
 
 
+def test_a_token_just_issued_by_a_clock_a_little_ahead_is_accepted(api, idp):
+    """The web app calls the API right after a refresh: to an API clock two seconds slow, iat is in the future."""
+    ahead = idp.claims("access")["iat"] + 2
+    assert api.get(token=idp.access_token(iat=ahead, nbf=ahead)).status_code == 200
+
+
 def test_scheme_name_is_case_insensitive(api, idp):
     assert api.get(headers={"Authorization": f"bearer  {idp.access_token()}"}).status_code == 200
 

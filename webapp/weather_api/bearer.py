@@ -17,7 +17,7 @@ import requests
 from flask import Flask, Request, current_app, g, request
 
 from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, JwtMissingScopeError
-from webapp.config import ApiSettings
+from webapp.config import CLOCK_SKEW, ApiSettings
 from webapp.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
 from webapp.weather_api.errors import (
     InsufficientScopeError,
@@ -81,6 +81,7 @@ class TokenGuard:
                     client_ids=self.settings.client_ids,
                     scopes=[self.settings.scope],
                     jwks_cache=self.jwks_cache,
+                    leeway=CLOCK_SKEW,
                 )
             return self._verifier
 
