@@ -3,7 +3,8 @@
 The API is called with the session's access token, refreshed first when due (`fresh_access_token`). A 401 gets
 one forced refresh and one retry, since a token can be refused before its expiry (revoked, keys rotated, clocks
 apart); a second 401 means this sign-in is no good to the API, so the session ends (its refresh token revoked)
-and the user is asked to sign in again. Every other failure becomes a `PageError`, which `webapp.errors` renders with its status.
+and the user is asked to sign in again. Every other failure becomes a `PageError`, which `webapp.errors` renders
+with its status.
 """
 
 from __future__ import annotations
