@@ -48,15 +48,30 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def endpoint_problem(url: str) -> str | None:
+    """What keeps `url` from being an endpoint we call or send people to, or None if nothing does: the one rule
+    for URLs from the environment and from discovery documents. Absolute http(s) with a host (and a port that is
+    a number); plain http only on a loopback host."""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # `port` raises ValueError when it is not a number
+    except ValueError:
+        return "must be an absolute http(s) URL"
+    if parts.scheme not in ("http", "https") or not host:
+        return "must be an absolute http(s) URL"
+    if parts.scheme == "http" and not is_loopback_host(host):
+        return "must use https (plain http is allowed only on loopback)"
+    return None
+
+
 def check_url(name: str, value: str, problems: list[str]) -> str:
-    """An absolute https URL, or http on a loopback host; returned without a trailing slash."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        problems.append(f"{name} must be an absolute http(s) URL, got {value!r}")
-    elif parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        problems.append(f"{name} must use https (plain http is allowed only on loopback), got {value!r}")
-    elif parts.query or parts.fragment:
-        problems.append(f"{name} must not carry a query or fragment, got {value!r}")
+    """A base URL from the environment: an endpoint (`endpoint_problem`) that paths are appended to, so it carries
+    no query or fragment; returned without a trailing slash."""
+    problem = endpoint_problem(value)
+    if problem is None and (urlsplit(value).query or urlsplit(value).fragment):
+        problem = "must not carry a query or fragment"
+    if problem:
+        problems.append(f"{name} {problem}, got {value!r}")
     return value.rstrip("/")
 
 

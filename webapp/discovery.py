@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 
 from webapp.cognito_jwt import DocumentFetchError, fetch_json
-from webapp.config import is_loopback_host
+from webapp.config import endpoint_problem
 
 #: What the weather API needs from the document.
 API_ENDPOINTS = ("jwks_uri",)
@@ -97,14 +97,12 @@ def origin(url: str) -> tuple[str, str, int | None] | None:
 
 
 def check_endpoint(name: str, value: Any) -> None:
-    """An absolute https URL, or http on a loopback host."""
+    """Present, and acceptable by the same rule as the URLs in our own settings (`config.endpoint_problem`)."""
     if not isinstance(value, str) or not value:
         raise InsecureEndpointError(f"the discovery document has no {name}")
-    parts = origin(value)
-    if parts is None or not parts[1] or parts[0] not in ("http", "https"):
-        raise InsecureEndpointError(f"{name} is not an absolute http(s) URL")
-    if parts[0] == "http" and not is_loopback_host(parts[1]):
-        raise InsecureEndpointError(f"{name} uses plain http off loopback")
+    problem = endpoint_problem(value)
+    if problem:
+        raise InsecureEndpointError(f"{name} {problem}")
 
 
 def check_metadata(document: Any, issuer: str, required: Sequence[str]) -> ProviderMetadata:

@@ -39,7 +39,8 @@ def test_loopback_http_and_any_https_are_accepted(url):
     assert WebSettings.from_env({**GOOD, "COGNITO_DOMAIN": url}).cognito_domain == url
 
 
-@pytest.mark.parametrize("url", ["http://10.0.0.1", "http://localhost.evil.com", "ftp://x", "https://x/?a=b"])
+@pytest.mark.parametrize("url", ["http://10.0.0.1", "http://localhost.evil.com", "ftp://x", "https://x/?a=b",
+                                 "http://[::1", "https://x:port"])
 def test_other_urls_are_refused(url):
     with pytest.raises(ConfigError, match="COGNITO_DOMAIN"):
         WebSettings.from_env({**GOOD, "COGNITO_DOMAIN": url})
