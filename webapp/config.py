@@ -75,8 +75,7 @@ def check_url(name: str, value: str, problems: list[str]) -> str:
     return value.rstrip("/")
 
 
-def positive_seconds(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
-    raw = env.get(name)
+def positive_seconds(name: str, raw: str | None, default: int, problems: list[str]) -> int:
     if raw in (None, ""):
         return default
     try:
@@ -88,9 +87,8 @@ def positive_seconds(env: Mapping[str, str], name: str, default: int, problems: 
     return value
 
 
-def timeout_seconds(env: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
+def timeout_seconds(name: str, raw: str | None, default: float, problems: list[str]) -> float:
     """A network timeout: positive and at most a minute (a request thread must not hang on the IdP)."""
-    raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
@@ -206,12 +204,16 @@ class WebSettings:
             secret_key=secret_key,
             session_redis_url=env.get("SESSION_REDIS_URL") or None,
             session_dir=env.get("SESSION_DIR") or None,
-            session_idle_timeout=positive_seconds(env, "SESSION_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT, problems),
-            session_absolute_lifetime=positive_seconds(
-                env, "SESSION_ABSOLUTE_LIFETIME", DEFAULT_ABSOLUTE_LIFETIME, problems
+            session_idle_timeout=positive_seconds(
+                "SESSION_IDLE_TIMEOUT", env.get("SESSION_IDLE_TIMEOUT"), DEFAULT_IDLE_TIMEOUT, problems
             ),
-            token_refresh_margin=positive_seconds(env, "TOKEN_REFRESH_MARGIN", DEFAULT_REFRESH_MARGIN, problems),
-            http_timeout=timeout_seconds(env, "HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT, problems),
+            session_absolute_lifetime=positive_seconds(
+                "SESSION_ABSOLUTE_LIFETIME", env.get("SESSION_ABSOLUTE_LIFETIME"), DEFAULT_ABSOLUTE_LIFETIME, problems
+            ),
+            token_refresh_margin=positive_seconds(
+                "TOKEN_REFRESH_MARGIN", env.get("TOKEN_REFRESH_MARGIN"), DEFAULT_REFRESH_MARGIN, problems
+            ),
+            http_timeout=timeout_seconds("HTTP_TIMEOUT", env.get("HTTP_TIMEOUT"), DEFAULT_HTTP_TIMEOUT, problems),
         )
         if settings.session_redis_url and not settings.session_redis_url.startswith(
             ("redis://", "rediss://", "unix://")
@@ -246,6 +248,6 @@ class ApiSettings:
         scope = env.get("WEATHER_API_SCOPE", DEFAULT_API_SCOPE).strip()
         if not scope or " " in scope:
             problems.append("WEATHER_API_SCOPE must be one scope, like weatherapi/read")
-        http_timeout = timeout_seconds(env, "HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT, problems)
+        http_timeout = timeout_seconds("HTTP_TIMEOUT", env.get("HTTP_TIMEOUT"), DEFAULT_HTTP_TIMEOUT, problems)
         raise_if_problems("weather API", problems)
         return cls(issuer=issuer, client_ids=client_ids, scope=scope, http_timeout=http_timeout)
