@@ -3,8 +3,14 @@ confirm by link, reset a forgotten password; errors next to fields, CSRF, langua
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import subprocess
+import sys
+import threading
 
+import boto3
 import pytest
 import requests
 import yaml
@@ -20,6 +26,7 @@ from tests.local_cognito.accounts_support import (
     password_sign_in,
 )
 from tests.local_cognito.conftest import WEB_CALLBACK, Browser, CodeFlow, make_code_flow, query
+from tests.servers import free_port, wait_for_port
 from webapp.local_cognito import DEFAULT_TEMPLATE
 from webapp.local_cognito.template import CloudFormationLoader
 
@@ -141,6 +148,7 @@ def test_pages_speak_the_requested_language(local_cognito, browser, flow):
     assert field_error(failed, "username") == "Un compte existe déjà pour cette adresse e-mail."
     forgot = browser.get(f"/forgotPassword?{authorize_query(flow, lang='de')}")
     assert "Passwort vergessen?" in forgot.text
+    assert 'hreflang="en"' in forgot.text and 'hreflang="fr"' in forgot.text  # the language links are there too
 
 
 # -- codes -----------------------------------------------------------------------------------------------------
@@ -240,13 +248,41 @@ def test_the_outbox_page_lists_codes_as_a_development_aid(local_cognito):
     assert f"To {email}" in page.text and latest_code(local_cognito, email) in page.text
 
 
-def test_sent_codes_are_logged_for_the_console(local_cognito, caplog):
-    email = new_email("console")
+def test_sent_codes_are_logged_for_the_console_but_passwords_are_not(local_cognito, caplog):
+    email, invited = new_email("console"), new_email("console-invited")
+    idp = cognito_idp(local_cognito)
     with caplog.at_level("INFO", logger="webapp.local_cognito.outbox"):
-        cognito_idp(local_cognito).sign_up(ClientId=local_cognito.clients["cli"].client_id, Username=email,
-                                           Password=PASSWORD)
-    assert any(email in record.getMessage() and latest_code(local_cognito, email) in record.getMessage()
-               for record in caplog.records)
+        idp.sign_up(ClientId=local_cognito.clients["cli"].client_id, Username=email, Password=PASSWORD)
+        idp.admin_create_user(UserPoolId=local_cognito.pool_id, Username=invited, TemporaryPassword="Temp-0rary!pw")
+    logged = [record.getMessage() for record in caplog.records]
+    assert any(email in line and latest_code(local_cognito, email) in line for line in logged)
+    assert any(invited in line and "/_dev/outbox" in line for line in logged)
+    assert not any("Temp-0rary!pw" in line or PASSWORD in line for line in logged)
+
+
+def test_the_serve_command_prints_the_outbox_on_the_console(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp.local_cognito", "--port", str(port), "--state-dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        wait_for_port(port)
+        printed = subprocess.run([sys.executable, "-m", "webapp.local_cognito", "env", "--state-dir", str(tmp_path)],
+                                 capture_output=True, text=True, timeout=60, check=True).stdout
+        env = dict(shlex.split(line)[0].split("=", 1) for line in printed.splitlines())
+        idp = boto3.client("cognito-idp", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        idp.sign_up(ClientId=env["CLI_CLIENT_ID"], Username="printed@example.com", Password=PASSWORD)
+        idp.close()
+        deadline = threading.Timer(30, process.terminate)  # ends the read below if the line never comes
+        deadline.start()
+        line = next((line for line in process.stderr if "printed@example.com" in line), "")
+        deadline.cancel()
+        assert re.search(r"Your verification code is \d{6}\.", line), line
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
 
 
 # -- a pool without self sign-up -------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def admin_create_user(pool, body: dict[str, Any]) -> dict[str, Any]:
                                     attributes=attributes, exists_message="User account already exists")
     if action != "SUPPRESS":
         outbox.send(pool, user.email or username, outbox.INVITATION_SUBJECT,
-                    outbox.INVITATION_BODY.format(username=username, password=temporary))
+                    outbox.INVITATION_BODY.format(username=username, password=temporary), log_body=False)
     return {"User": accounts.user_record(pool.store.user(user.sub) or user)}
 
 

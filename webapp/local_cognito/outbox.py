@@ -1,9 +1,9 @@
 """The development outbox: where the local pool "sends" email (verification codes, temporary passwords).
 
-Nothing leaves the machine. Each message is logged (logger `webapp.local_cognito.outbox`, INFO; the serve command
-shows it on the console) and kept in the state database, listed newest first at `/_dev/outbox` (HTML) and
-`/_dev/outbox.json` (for scripts and tests). Both pages exist only on the local pool, clearly marked as a
-development aid: the real service emails these messages instead.
+Nothing leaves the machine. Each message is kept in the state database, listed newest first at `/_dev/outbox`
+(HTML) and `/_dev/outbox.json` (for scripts and tests), and announced on the logger `webapp.local_cognito.outbox`
+(INFO; the serve command shows it on the console), codes included but passwords left out. Both pages exist only
+on the local pool, clearly marked as a development aid: the real service emails these messages instead.
 """
 
 from __future__ import annotations
@@ -26,9 +26,15 @@ INVITATION_SUBJECT = "Your temporary password"
 INVITATION_BODY = "Your username is {username} and temporary password is {password}."
 
 
-def send(pool, recipient: str, subject: str, body: str) -> None:
+def send(pool, recipient: str, subject: str, body: str, *, log_body: bool = True) -> None:
+    """Keep the message for the outbox page and announce it on the console.
+
+    Codes are logged with their message (the console is where a developer looks for them); a message carrying a
+    password (`log_body=False`) is only announced, and read on the outbox page.
+    """
     pool.accounts.add_message(recipient, subject, body)
-    log.info("development outbox: to %s: %s: %s", recipient, subject, body)
+    shown = body if log_body else f"(read it at {pool.base_url}/_dev/outbox)"
+    log.info("development outbox: to %s: %s: %s", recipient, subject, shown)
 
 
 def init_console_logging() -> None:
