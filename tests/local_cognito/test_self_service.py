@@ -301,3 +301,13 @@ def test_without_self_sign_up_there_is_no_sign_up_link_and_the_page_refuses(tmp_
         assert "SignUp is not permitted for this user pool" in page.text and 'name="password"' not in page.text
     finally:
         handle.stop()
+
+
+@pytest.mark.parametrize("path", ["/signup", "/confirm", "/resendcode", "/forgotPassword", "/confirmForgotPassword"])
+@pytest.mark.parametrize("value", ["x" * 5000, "\x00", "é@ü.example", "<script>@example.com"])
+def test_hostile_form_input_gets_an_answer_not_an_error(local_cognito, browser, flow, path, value):
+    query_string = authorize_query(flow)
+    page = browser.get(f"{path}?{query_string}")
+    response = browser.submit(page, username=value, password=value, code=value, confirm_password=value)
+    assert response.status_code in (302, 400), response.text
+    assert "<script>@" not in response.text

@@ -238,7 +238,8 @@ def lambda_config(**changes) -> dict:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: lambda_config(LambdaVersion="V1_0"), "emulates LambdaVersion V2_0 and V3_0, not V1_0"),
+    (lambda d: lambda_config(LambdaVersion="V1_0"), "emulates LambdaVersion V2_0, not V1_0"),
+    (lambda d: lambda_config(LambdaVersion="V3_0"), "emulates LambdaVersion V2_0, not V3_0"),
     (lambda d: lambda_config(LambdaArn="arn:aws:lambda:us-east-1:1:function:elsewhere"), "is not a function of"),
     (lambda d: {**d, "Resources": {**d["Resources"], "UserPool": {**d["Resources"]["UserPool"], "Properties": {
         **d["Resources"]["UserPool"]["Properties"], "UserPoolTier": "LITE"}}}}, "needs UserPoolTier ESSENTIALS"),

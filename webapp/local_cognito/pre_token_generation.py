@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from webapp.local_cognito.state import LocalCognito
 
 CONFIG_KEY = "PreTokenGenerationConfig"
-EVENT_VERSIONS = {"V2_0": "2", "V3_0": "3"}  # both customise user access tokens the same way
+# V1_0 customises ID tokens only; V3_0 also client-credentials tokens: neither is emulated (a clear error instead).
+EVENT_VERSIONS = {"V2_0": "2"}
 TIERS_WITH_ACCESS_TOKEN_CUSTOMISATION = ("ESSENTIALS", "PLUS")
 # Claims a trigger cannot add, change or suppress. [Uncertain] Cognito's reaction to trying: ignored here.
 RESERVED_CLAIMS = frozenset({
@@ -91,7 +92,7 @@ def load(config: PoolConfig) -> tuple[InlineFunction, str] | None:
         return None
     version = str(settings.get("LambdaVersion", "V1_0"))
     if version not in EVENT_VERSIONS:
-        raise TemplateError(f"{CONFIG_KEY}: the local Cognito emulates LambdaVersion V2_0 and V3_0, not {version}")
+        raise TemplateError(f"{CONFIG_KEY}: the local Cognito emulates LambdaVersion V2_0, not {version}")
     if config.tier not in TIERS_WITH_ACCESS_TOKEN_CUSTOMISATION:
         raise TemplateError(f"{CONFIG_KEY}: LambdaVersion {version} needs UserPoolTier ESSENTIALS or PLUS")
     logical_id = _function_of(config, str(settings.get("LambdaArn", "")))
