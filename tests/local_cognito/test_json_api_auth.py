@@ -308,3 +308,31 @@ def test_admin_user_global_sign_out(api_pool, idp, cli):
         idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=cli, AuthParameters={"REFRESH_TOKEN": refresh})
     with raises_api_error("UserNotFoundException", "User does not exist."):
         idp.admin_user_global_sign_out(UserPoolId=api_pool.pool_id, Username=new_email("nobody"))
+
+
+# -- RevokeToken -----------------------------------------------------------------------------------------------
+def test_revoke_token_ends_the_refresh_token_and_what_was_issued_from_it(api_pool, idp, cli):
+    email = confirmed_user(api_pool)
+    first = password_sign_in(idp, cli, email)["AuthenticationResult"]
+    second = password_sign_in(idp, cli, email)["AuthenticationResult"]
+    idp.revoke_token(Token=first["RefreshToken"], ClientId=cli)
+    with raises_api_error("NotAuthorizedException", "Refresh Token has been revoked"):
+        idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=cli,
+                          AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})
+    with raises_api_error("NotAuthorizedException", "Access Token has been revoked"):
+        idp.global_sign_out(AccessToken=first["AccessToken"])
+    assert idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=cli,  # the other sign-in lives on
+                             AuthParameters={"REFRESH_TOKEN": second["RefreshToken"]})["AuthenticationResult"]
+
+
+def test_revoke_token_refuses_what_the_endpoint_refuses(api_pool, idp, cli):
+    tokens = password_sign_in(idp, cli, confirmed_user(api_pool))["AuthenticationResult"]
+    with raises_api_error("UnsupportedTokenTypeException"):
+        idp.revoke_token(Token=tokens["AccessToken"], ClientId=cli)
+    scripted = api_pool.clients["scripted"].client_id
+    with raises_api_error("NotAuthorizedException"):
+        idp.revoke_token(Token=tokens["RefreshToken"], ClientId=scripted, ClientSecret="wrong-secret-of-24-characters")
+    assert idp.revoke_token(Token="unknown-token", ClientId=cli)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert idp.revoke_token(Token=tokens["RefreshToken"], ClientId=api_pool.clients["legacy"].client_id)
+    assert idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=cli,  # another client's call changed nothing
+                             AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})["AuthenticationResult"]

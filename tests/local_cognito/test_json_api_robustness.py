@@ -20,6 +20,7 @@ OPERATIONS = {
     "RespondToAuthChallenge": {"ClientId": "CLI", "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "s" * 40,
                                "ChallengeResponses": {"USERNAME": "USER", "NEW_PASSWORD": PASSWORD}},
     "GlobalSignOut": {"AccessToken": "a.b.c"},
+    "RevokeToken": {"Token": "x" * 40, "ClientId": "CLI"},
     "SignUp": {"ClientId": "CLI", "Username": "USER", "Password": PASSWORD,
                "UserAttributes": [{"Name": "name", "Value": "x"}]},
     "ConfirmSignUp": {"ClientId": "CLI", "Username": "USER", "ConfirmationCode": "123456"},

@@ -64,6 +64,14 @@ class UnsupportedUserState(CognitoError):
     code = "UnsupportedUserStateException"
 
 
+class UnsupportedOperation(CognitoError):
+    code = "UnsupportedOperationException"
+
+
+class UnsupportedTokenType(CognitoError):
+    code = "UnsupportedTokenTypeException"
+
+
 class UserLambdaValidation(CognitoError):
     code = "UserLambdaValidationException"
 

@@ -1,4 +1,5 @@
-"""JSON API sign-in and sign-out: `InitiateAuth`, `RespondToAuthChallenge`, `GlobalSignOut` (reference §4).
+"""JSON API sign-in and sign-out: `InitiateAuth`, `RespondToAuthChallenge`, `GlobalSignOut`, `RevokeToken`
+(reference §4).
 
 Tokens issued here carry only the `aws.cognito.signin.user.admin` scope (reference §3.2), unless the pool's
 pre-token-generation trigger changes that, and always an ID token. These operations are unsigned in AWS.
@@ -10,7 +11,13 @@ import json
 from typing import Any
 
 from webapp.local_cognito import accounts
-from webapp.local_cognito.api_errors import InvalidParameter, NotAuthorized, validation_error
+from webapp.local_cognito.api_errors import (
+    InvalidParameter,
+    NotAuthorized,
+    UnsupportedOperation,
+    UnsupportedTokenType,
+    validation_error,
+)
 from webapp.local_cognito.clients import AppClient
 from webapp.local_cognito.json_api import find_client, operations, required
 from webapp.local_cognito.oauth import active_user
@@ -189,4 +196,27 @@ def global_sign_out(pool, body: dict[str, Any]) -> dict[str, Any]:
     still verify for a resource server until they expire.
     """
     pool.store.revoke_user_tokens(access_token_user(pool, body).sub)
+    return {}
+
+
+# -- RevokeToken -----------------------------------------------------------------------------------------------
+@operations.register("RevokeToken", signed=False)
+def revoke_token(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """`/oauth2/revoke` as an operation: the refresh token and every token issued from it stop working.
+
+    As at the endpoint (RFC 7009), an unknown token or another client's is answered with success and changes
+    nothing. [Uncertain] the wording of the errors for a wrong secret and for a client without revocation.
+    """
+    token = required(body, "Token")
+    client = find_client(pool, required(body, "ClientId"))
+    secret = body.get("ClientSecret")
+    if client.client_secret and not (isinstance(secret, str) and client.check_client_secret(secret)):
+        raise NotAuthorized(f"Unable to verify secret for client {client.client_id}")
+    if not client.settings.enable_token_revocation:
+        raise UnsupportedOperation("Token revocation is not enabled for this app client.")
+    if not isinstance(token, str) or token.count(".") == 2:  # a JWS: an ID or access token
+        raise UnsupportedTokenType("Only refresh tokens can be revoked.")
+    found = pool.store.refresh_token(token)
+    if found is not None and found.client_id == client.client_id:
+        pool.store.revoke_origin(found.origin_jti)
     return {}
