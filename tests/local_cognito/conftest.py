@@ -182,3 +182,26 @@ def token_request(local_cognito, client: str | None = "web", *, auth: str = "bas
             if auth == "post" and secret:
                 form["client_secret"] = secret
     return requests.post(f"{local_cognito.url}/oauth2/token", data=form, headers=headers, timeout=10)
+
+
+# -- the JSON API's own pool (tests/local_cognito/test_json_api_*.py) ----------------------------------------------
+SCRIPTED_CLIENT = {  # a confidential client for the password flow: every call carries a SECRET_HASH
+    "ClientName": "scripted", "GenerateSecret": True,
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+}
+LEGACY_CLIENT = {  # PreventUserExistenceErrors LEGACY: says when an account does not exist
+    "ClientName": "legacy", "GenerateSecret": False, "PreventUserExistenceErrors": "LEGACY",
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+}
+
+
+@pytest.fixture(scope="session")
+def api_pool(tmp_path_factory):
+    """A pool of its own with the template's clients plus a `scripted` (secret) and a `legacy` client."""
+    from tests.fixtures.local_cognito import start_local_cognito
+
+    directory = tmp_path_factory.mktemp("api-pool")
+    template = template_with_clients(directory, ScriptedClient=SCRIPTED_CLIENT, LegacyClient=LEGACY_CLIENT)
+    handle = start_local_cognito(directory / "state", template=template)
+    yield handle
+    handle.stop()

@@ -229,7 +229,7 @@ def test_a_temporary_password_must_be_changed_at_first_sign_in(local_cognito, br
     weak = browser.submit(mismatch, action="new_password", new_password="weakpassword",
                           confirm_password="weakpassword")
     assert weak.status_code == 400
-    assert "Password did not conform with policy: Password must have uppercase characters" in weak.text
+    assert "Le mot de passe ne respecte pas la politique : il doit contenir une majuscule" in weak.text
     done = browser.submit(weak, action="new_password", new_password="Better-passw0rd!",
                           confirm_password="Better-passw0rd!")
     assert done.status_code == 302 and "code" in query(done.headers["Location"])

@@ -55,7 +55,8 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     )
     app.extensions[EXTENSION] = pool
 
-    from webapp.local_cognito import discovery, hosted_ui, i18n, json_api, oauth, userinfo
+    from webapp.local_cognito import discovery, hosted_ui, i18n, json_api, oauth, outbox, self_service, userinfo
+    from webapp.local_cognito import json_api_admin, json_api_auth, json_api_users  # noqa: F401 (register operations)
 
     csrf = CSRFProtect(app)
     for machine_facing in (oauth.bp, userinfo.bp, json_api.bp):
@@ -63,7 +64,7 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     i18n.init_app(app)
     _init_security_headers(app)
     _init_error_pages(app)
-    for blueprint in (discovery.bp, oauth.bp, userinfo.bp, hosted_ui.bp, json_api.bp):
+    for blueprint in (discovery.bp, oauth.bp, userinfo.bp, hosted_ui.bp, self_service.bp, json_api.bp, outbox.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -14,7 +14,7 @@ import argparse
 import shlex
 import sys
 
-from webapp.local_cognito import DEFAULT_TEMPLATE, create_app
+from webapp.local_cognito import DEFAULT_TEMPLATE, create_app, outbox
 from webapp.local_cognito.state import LocalCognito
 from webapp.local_cognito.template import TemplateError
 
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             app = create_app(state_dir=args.state_dir, base_url=base_url, template=args.template, region=args.region)
             pool = app.extensions["local_cognito"]
+            outbox.init_console_logging()
             print(f"Local Cognito for pool {pool.pool_id} at {base_url}")
             print(f"Demo user: {pool.demo_user.email} / {pool.demo_user.password}")
             app.run(host=args.host, port=args.port, threaded=True)

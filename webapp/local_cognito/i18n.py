@@ -41,6 +41,61 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "Send": "Envoyer",
         "Passwords do not match.": "Les mots de passe ne correspondent pas.",
         "Your session has expired. Please sign in again.": "Votre session a expiré. Veuillez vous reconnecter.",
+        # The self-service pages (self_service.py) and the messages they show.
+        "Sign up with your email and password": "Inscrivez-vous avec votre e-mail et un mot de passe",
+        "SignUp is not permitted for this user pool": "L'inscription n'est pas autorisée pour ce groupe d'utilisateurs",
+        "Your password needs:": "Votre mot de passe doit contenir :",
+        "at least %(count)s characters": "au moins %(count)s caractères",
+        "a lower-case letter": "une lettre minuscule",
+        "an upper-case letter": "une lettre majuscule",
+        "a number": "un chiffre",
+        "a symbol": "un symbole",
+        "Already have an account?": "Vous avez déjà un compte ?",
+        "Confirm your account": "Confirmez votre compte",
+        "We have sent a code by email to %(destination)s. Enter it below to confirm your account.":
+            "Nous avons envoyé un code par e-mail à %(destination)s. Saisissez-le ci-dessous pour confirmer votre "
+            "compte.",
+        "Enter the code we sent you by email to confirm your account.":
+            "Saisissez le code reçu par e-mail pour confirmer votre compte.",
+        "Verification code": "Code de vérification",
+        "Confirm account": "Confirmer le compte",
+        "Didn't receive a code?": "Vous n'avez pas reçu de code ?",
+        "Send a new code": "Envoyer un nouveau code",
+        "We will send a new confirmation code to your email address.":
+            "Nous enverrons un nouveau code de confirmation à votre adresse e-mail.",
+        "I have a code": "J'ai un code",
+        "Enter your email address and we will send you a code to reset your password.":
+            "Saisissez votre adresse e-mail : nous vous enverrons un code pour réinitialiser votre mot de passe.",
+        "Reset my password": "Réinitialiser mon mot de passe",
+        "Back to sign in": "Retour à la connexion",
+        "Reset your password": "Réinitialisez votre mot de passe",
+        "If an account exists for this email address, we have sent it a code. Enter the code and a new password.":
+            "Si un compte existe pour cette adresse e-mail, nous lui avons envoyé un code. Saisissez le code et un "
+            "nouveau mot de passe.",
+        "Your account could not be confirmed": "Votre compte n'a pas pu être confirmé",
+        "Your registration has been confirmed!": "Votre inscription est confirmée !",
+        "You can now sign in with your email address and password.":
+            "Vous pouvez maintenant vous connecter avec votre adresse e-mail et votre mot de passe.",
+        "An account with the given email already exists.": "Un compte existe déjà pour cette adresse e-mail.",
+        "Username should be an email.": "Le nom d'utilisateur doit être une adresse e-mail.",
+        "Invalid verification code provided, please try again.": "Code de vérification incorrect, veuillez réessayer.",
+        "Invalid code provided, please request a code again.": "Code non valide, veuillez demander un nouveau code.",
+        "Attempt limit exceeded, please try after some time.": "Trop de tentatives, veuillez réessayer plus tard.",
+        "User cannot be confirmed. Current status is CONFIRMED":
+            "L'utilisateur ne peut pas être confirmé : il l'est déjà.",
+        "User is already confirmed.": "L'utilisateur est déjà confirmé.",
+        "User password cannot be reset in the current state.":
+            "Le mot de passe de cet utilisateur ne peut pas être réinitialisé dans son état actuel.",
+        "Password did not conform with policy: Password not long enough":
+            "Le mot de passe ne respecte pas la politique : il n'est pas assez long",
+        "Password did not conform with policy: Password must have lowercase characters":
+            "Le mot de passe ne respecte pas la politique : il doit contenir une minuscule",
+        "Password did not conform with policy: Password must have uppercase characters":
+            "Le mot de passe ne respecte pas la politique : il doit contenir une majuscule",
+        "Password did not conform with policy: Password must have numeric characters":
+            "Le mot de passe ne respecte pas la politique : il doit contenir un chiffre",
+        "Password did not conform with policy: Password must have symbol characters":
+            "Le mot de passe ne respecte pas la politique : il doit contenir un symbole",
     },
     "de": {
         "Sign in": "Anmelden",
@@ -71,6 +126,60 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "Passwords do not match.": "Die Passwörter stimmen nicht überein.",
         "Your session has expired. Please sign in again.": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich "
                                                             "erneut an.",
+        # The self-service pages (self_service.py) and the messages they show.
+        "Sign up with your email and password": "Registrieren Sie sich mit E-Mail-Adresse und Passwort",
+        "SignUp is not permitted for this user pool": "Registrierung ist für diesen Benutzerpool nicht erlaubt",
+        "Your password needs:": "Ihr Passwort braucht:",
+        "at least %(count)s characters": "mindestens %(count)s Zeichen",
+        "a lower-case letter": "einen Kleinbuchstaben",
+        "an upper-case letter": "einen Großbuchstaben",
+        "a number": "eine Ziffer",
+        "a symbol": "ein Sonderzeichen",
+        "Already have an account?": "Schon ein Konto?",
+        "Confirm your account": "Konto bestätigen",
+        "We have sent a code by email to %(destination)s. Enter it below to confirm your account.":
+            "Wir haben einen Code per E-Mail an %(destination)s gesendet. Geben Sie ihn unten ein, um Ihr Konto zu "
+            "bestätigen.",
+        "Enter the code we sent you by email to confirm your account.":
+            "Geben Sie den Code aus unserer E-Mail ein, um Ihr Konto zu bestätigen.",
+        "Verification code": "Bestätigungscode",
+        "Confirm account": "Konto bestätigen",
+        "Didn't receive a code?": "Keinen Code erhalten?",
+        "Send a new code": "Neuen Code senden",
+        "We will send a new confirmation code to your email address.":
+            "Wir senden einen neuen Bestätigungscode an Ihre E-Mail-Adresse.",
+        "I have a code": "Ich habe einen Code",
+        "Enter your email address and we will send you a code to reset your password.":
+            "Geben Sie Ihre E-Mail-Adresse ein; wir senden Ihnen einen Code zum Zurücksetzen des Passworts.",
+        "Reset my password": "Passwort zurücksetzen",
+        "Back to sign in": "Zurück zur Anmeldung",
+        "Reset your password": "Passwort zurücksetzen",
+        "If an account exists for this email address, we have sent it a code. Enter the code and a new password.":
+            "Falls es ein Konto mit dieser E-Mail-Adresse gibt, haben wir ihm einen Code gesendet. Geben Sie den "
+            "Code und ein neues Passwort ein.",
+        "Your account could not be confirmed": "Ihr Konto konnte nicht bestätigt werden",
+        "Your registration has been confirmed!": "Ihre Registrierung ist bestätigt!",
+        "You can now sign in with your email address and password.":
+            "Sie können sich jetzt mit E-Mail-Adresse und Passwort anmelden.",
+        "An account with the given email already exists.": "Es gibt bereits ein Konto mit dieser E-Mail-Adresse.",
+        "Username should be an email.": "Der Benutzername muss eine E-Mail-Adresse sein.",
+        "Invalid verification code provided, please try again.": "Falscher Bestätigungscode, bitte erneut versuchen.",
+        "Invalid code provided, please request a code again.": "Ungültiger Code, bitte fordern Sie einen neuen an.",
+        "Attempt limit exceeded, please try after some time.": "Zu viele Versuche, bitte versuchen Sie es später.",
+        "User cannot be confirmed. Current status is CONFIRMED": "Der Benutzer ist bereits bestätigt.",
+        "User is already confirmed.": "Der Benutzer ist bereits bestätigt.",
+        "User password cannot be reset in the current state.":
+            "Das Passwort dieses Benutzers kann in seinem aktuellen Zustand nicht zurückgesetzt werden.",
+        "Password did not conform with policy: Password not long enough":
+            "Das Passwort entspricht nicht den Regeln: Es ist zu kurz",
+        "Password did not conform with policy: Password must have lowercase characters":
+            "Das Passwort entspricht nicht den Regeln: Es braucht einen Kleinbuchstaben",
+        "Password did not conform with policy: Password must have uppercase characters":
+            "Das Passwort entspricht nicht den Regeln: Es braucht einen Großbuchstaben",
+        "Password did not conform with policy: Password must have numeric characters":
+            "Das Passwort entspricht nicht den Regeln: Es braucht eine Ziffer",
+        "Password did not conform with policy: Password must have symbol characters":
+            "Das Passwort entspricht nicht den Regeln: Es braucht ein Sonderzeichen",
     },
 }
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}

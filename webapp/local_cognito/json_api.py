@@ -88,7 +88,7 @@ def dispatch() -> Response:
     if operation is None:
         return api_response({"__type": "UnknownOperationException"}, 400, "UnknownOperationException")
     body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not is_unicode(body):
         return api_error("SerializationException", "The request body is not a JSON object.")
     if operation.signed and not request.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):
         return api_error("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -96,6 +96,15 @@ def dispatch() -> Response:
         return api_response(operation.handler(current_app.extensions["local_cognito"], body))
     except ApiError as error:
         return api_error(error.code, error.message)
+
+
+def is_unicode(body: dict[str, Any]) -> bool:
+    """False when JSON escapes smuggled in text no UTF-8 store can hold (a lone surrogate such as \\ud800)."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- helpers for operations ------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from flask import request as flask_request
 
 from webapp.local_cognito.clients import AppClient
 from webapp.local_cognito.store import CONFIRMED, AuthorizationCode, RefreshToken, User
-from webapp.local_cognito.tokens import UserGrant
+from webapp.local_cognito.tokens import REFRESH_TOKENS, UserGrant
 
 if TYPE_CHECKING:
     from webapp.local_cognito.state import LocalCognito
@@ -229,7 +229,8 @@ class RefreshGrant(CognitoGrant, grants.RefreshTokenGrant):
 
     def issue_token(self, user: User, refresh_token: RefreshToken):
         client: AppClient = self.request.client
-        grant = UserGrant(client, user, refresh_token.scope, refresh_token.auth_time, refresh_token.origin_jti)
+        grant = UserGrant(client, user, refresh_token.scope, refresh_token.auth_time, refresh_token.origin_jti,
+                          event=REFRESH_TOKENS)
         return self.pool.tokens.user_tokens(grant, include_refresh_token=client.settings.refresh_token_rotation)
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from webapp.local_cognito import pre_token_generation
+from webapp.local_cognito.account_store import AccountStore
 from webapp.local_cognito.clients import AppClient
 from webapp.local_cognito.keys import KeyRing
 from webapp.local_cognito.oauth import CognitoAuthorizationServer
 from webapp.local_cognito.store import CONFIRMED, Store
-from webapp.local_cognito.template import PoolConfig, load_pool_config
+from webapp.local_cognito.template import PoolConfig, TemplateError, load_pool_config
 from webapp.local_cognito.tokens import TokenIssuer
 
 DEMO_EMAIL = "demo@example.com"
@@ -71,11 +73,19 @@ class LocalCognito:
         self.secret_key = self.store.meta("flask_secret_key", lambda: secrets.token_urlsafe(32)) or ""
         self.keys = KeyRing(self.store)
         self.keys.ensure_keys()
+        self.accounts = AccountStore(self.store)
         self.tokens = TokenIssuer(issuer=self.issuer, keys=self.keys, store=self.store, clock=clock,
-                                  lifetime_override=token_lifetime)
+                                  lifetime_override=token_lifetime, claims_hook=self._pre_token_generation(template))
         self._sync_template()
         self.demo_user = self._ensure_demo_user()
         self.oauth = CognitoAuthorizationServer(self)
+
+    def _pre_token_generation(self, template: str | Path) -> pre_token_generation.PreTokenGeneration | None:
+        try:
+            trigger = pre_token_generation.load(self.config)
+        except TemplateError as error:
+            raise TemplateError(f"{template}: {error}") from error
+        return pre_token_generation.PreTokenGeneration(self, *trigger) if trigger else None
 
     def _sync_template(self) -> None:
         for settings in self.config.clients.values():

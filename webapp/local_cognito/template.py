@@ -22,6 +22,7 @@ USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
 USER_POOL_DOMAIN = "AWS::Cognito::UserPoolDomain"
 RESOURCE_SERVER = "AWS::Cognito::UserPoolResourceServer"
 USER_POOL_GROUP = "AWS::Cognito::UserPoolGroup"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
 
 SHORT_FORM_TAGS = {
     "!Ref": "Ref", "!Condition": "Condition", "!GetAtt": "Fn::GetAtt", "!Sub": "Fn::Sub", "!Join": "Fn::Join",
@@ -120,6 +121,13 @@ class PoolConfig:
     resource_servers: tuple[ResourceServer, ...]
     groups: tuple[Group, ...]
     clients: Mapping[str, ClientSettings] = field(default_factory=dict)  # by ClientName
+    # For the Lambda triggers (see pre_token_generation.py): the pool's tier and LambdaConfig, the template's
+    # functions by logical id, and what a `!Ref` to the pool or to a client resolves to here (its logical id).
+    tier: str = "ESSENTIALS"
+    lambda_config: Mapping[str, Any] = field(default_factory=dict)
+    functions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    pool_logical_id: str = ""
+    client_logical_ids: Mapping[str, str] = field(default_factory=dict)  # logical id -> ClientName
 
     @property
     def custom_scopes(self) -> frozenset[str]:
@@ -158,12 +166,14 @@ def _build_pool_config(document: Any, *, region: str, stack_name: str) -> PoolCo
     servers = tuple(_resource_server(p) for _, p in by_type.get(RESOURCE_SERVER, []))
     custom_scopes = frozenset(scope for server in servers for scope in server.scopes)
     clients: dict[str, ClientSettings] = {}
+    client_logical_ids: dict[str, str] = {}
     for logical_id, properties in by_type.get(USER_POOL_CLIENT, []):
         settings = ClientSettings.from_properties(properties, default_name=logical_id)
         settings.validate(custom_scopes)
         if settings.name in clients:
             raise TemplateError(f"two app clients are named {settings.name!r}; ClientName must be unique")
         clients[settings.name] = settings
+        client_logical_ids[logical_id] = settings.name
     domains = by_type.get(USER_POOL_DOMAIN, [])
     policy = (pool.get("Policies") or {}).get("PasswordPolicy") or {}
     return PoolConfig(
@@ -188,6 +198,11 @@ def _build_pool_config(document: Any, *, region: str, stack_name: str) -> PoolCo
             if p.get("GroupName")
         ),
         clients=clients,
+        tier=str(pool.get("UserPoolTier", "ESSENTIALS")),  # CloudFormation's default for a new pool
+        lambda_config=pool.get("LambdaConfig") or {},
+        functions=dict(by_type.get(LAMBDA_FUNCTION, [])),
+        pool_logical_id=pool_id,
+        client_logical_ids=client_logical_ids,
     )
 
 

@@ -13,7 +13,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from authlib.oidc.core.util import create_half_hash
 from joserfc import jwe, jws
@@ -33,6 +33,13 @@ class InvalidAccessToken(Exception):
     """An access token our endpoints refuse; the message is the `error_description` Cognito gives."""
 
 
+# Why user tokens are being issued, in the words of the pre-token-generation trigger's `triggerSource`.
+HOSTED_AUTH = "TokenGeneration_HostedAuth"
+AUTHENTICATION = "TokenGeneration_Authentication"
+NEW_PASSWORD_CHALLENGE = "TokenGeneration_NewPasswordChallenge"
+REFRESH_TOKENS = "TokenGeneration_RefreshTokens"
+
+
 @dataclass(frozen=True)
 class UserGrant:
     """What a user token family rests on: who signed in, with which client and scope, and when."""
@@ -43,12 +50,21 @@ class UserGrant:
     auth_time: int
     origin_jti: str
     nonce: str | None = None
+    event: str = HOSTED_AUTH
+
+
+class ClaimsHook(Protocol):
+    """Changes the claims of tokens about to be signed, in place (the pre-token-generation trigger)."""
+
+    def __call__(self, grant: UserGrant, access_claims: dict[str, Any], id_claims: dict[str, Any] | None) -> None:
+        ...
 
 
 class TokenIssuer:
     def __init__(self, *, issuer: str, keys: KeyRing, store: Store, clock: Callable[[], float] = time.time,
-                 lifetime_override: int | None = None):
+                 lifetime_override: int | None = None, claims_hook: ClaimsHook | None = None):
         self.issuer = issuer
+        self.claims_hook = claims_hook
         self.keys = keys
         self.store = store
         self.clock = clock
@@ -69,10 +85,16 @@ class TokenIssuer:
         """
         now = int(self.clock())
         event_id = str(uuid.uuid4())  # [Uncertain] a new authentication event per issuance, refreshes included
-        access_token = self._sign(ACCESS, self._access_claims(grant, now, event_id))
+        access_claims = self._access_claims(grant, now, event_id)
+        with_id_token = include_id_token if include_id_token is not None else "openid" in grant.scope.split()
+        id_claims = self._id_claims(grant, now, event_id) if with_id_token else None
+        if self.claims_hook is not None:
+            self.claims_hook(grant, access_claims, id_claims)
+        access_token = self._sign(ACCESS, access_claims)
         response: dict[str, Any] = {"access_token": access_token}
-        if include_id_token if include_id_token is not None else "openid" in grant.scope.split():
-            response["id_token"] = self._sign(ID, self._id_claims(grant, now, event_id, access_token))
+        if id_claims is not None:
+            id_claims["at_hash"] = create_half_hash(access_token, "RS256").decode()
+            response["id_token"] = self._sign(ID, id_claims)
         if include_refresh_token:
             response["refresh_token"] = self.new_refresh_token(grant)
         response.update(token_type="Bearer", expires_in=self.access_lifetime(grant.client))
@@ -109,7 +131,7 @@ class TokenIssuer:
         })
         return claims
 
-    def _id_claims(self, grant: UserGrant, now: int, event_id: str, access_token: str) -> dict[str, Any]:
+    def _id_claims(self, grant: UserGrant, now: int, event_id: str) -> dict[str, Any]:
         user = grant.user
         claims: dict[str, Any] = {"sub": user.sub}
         if user.groups:
@@ -131,7 +153,6 @@ class TokenIssuer:
             claims["phone_number_verified"] = user.attributes["phone_number_verified"] == "true"
         if user.email:
             claims["email"] = user.email
-        claims["at_hash"] = create_half_hash(access_token, "RS256").decode()
         return claims
 
     def _sign(self, purpose: str, claims: dict[str, Any]) -> str:

@@ -1,0 +1,42 @@
+"""The local Cognito's sign-up pages in real Chromium, with the keyboard only: focus starts in the right field,
+Tab moves on, Enter submits, and an error takes focus back to the field it is about."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.local_cognito.accounts_support import PASSWORD, latest_code, new_email
+
+CALLBACK = "http://localhost:5000/callback"  # the web client's registered callback: only the request is awaited
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_up_and_confirm_with_the_keyboard_alone(page, local_cognito):
+    params = {"response_type": "code", "client_id": local_cognito.clients["web"].client_id,
+              "redirect_uri": CALLBACK, "scope": "openid email", "state": "kb-state"}
+    page.goto(f"{local_cognito.url}/login?{urlencode(params)}")
+    page.get_by_role("link", name="Sign up").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/signup?**")
+
+    email = new_email("keyboard")
+    assert page.evaluate("document.activeElement.id") == "username"
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.type("weak")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "password"  # the field with the error
+    assert page.get_by_role("alert").is_visible()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/confirm?**")
+
+    assert page.evaluate("document.activeElement.id") == "code"  # the email is already filled in
+    page.keyboard.type(latest_code(local_cognito, email))
+    with page.expect_request(lambda request: request.url.startswith(f"{CALLBACK}?")) as back_at_the_client:
+        page.keyboard.press("Enter")
+    assert "code=" in back_at_the_client.value.url and "state=kb-state" in back_at_the_client.value.url
