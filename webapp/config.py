@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from webapp.cognito_jwt import USER_POOL_ID
 
-DEFAULT_SCOPES = "openid email profile weatherapi/read"
+# aws.cognito.signin.user.admin lets the app call GlobalSignOut with the user's token ("Sign out everywhere").
+DEFAULT_SCOPES = "openid email profile aws.cognito.signin.user.admin weatherapi/read"
 DEFAULT_API_SCOPE = "weatherapi/read"
 # Stated once, for the settings classes (tests build them directly) and for `from_env`.
 DEFAULT_IDLE_TIMEOUT = 30 * 60

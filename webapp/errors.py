@@ -74,6 +74,20 @@ class TokenServiceUnavailable(PageError):
     action = "retry"
 
 
+class GlobalSignOutRefused(PageError):
+    """Cognito refused GlobalSignOut for a reason other than "already signed out": nothing was ended anywhere,
+    so the page says so instead of pretending (the usual cause is an access token without the
+    aws.cognito.signin.user.admin scope, which GlobalSignOut requires)."""
+
+    status = 502
+    error = "global_sign_out_refused"
+    title = "We could not sign you out everywhere"
+    message = (
+        "The sign-in service refused to end your other sessions, so nothing was changed: you are still signed in "
+        "here and on your other devices. Use Sign out to end this session."
+    )
+
+
 class SignInFailed(PageError):
     """Base of everything that stops a sign-in: each page offers to start again, and no session is created."""
 

@@ -38,6 +38,7 @@ from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, Jw
 from webapp.config import CLOCK_SKEW, WebSettings
 from webapp.errors import (
     BadIdentityProviderResponse,
+    GlobalSignOutRefused,
     IdentityProviderMismatch,
     SignInCancelled,
     SignInNotVerified,
@@ -358,15 +359,20 @@ class HostedUi:
     def global_sign_out(self, access_token: str) -> None:
         """Cognito's GlobalSignOut with the user's access token: every refresh token of the user stops working.
 
-        An access token Cognito already considers signed out is fine (that is the goal); anything else that
-        keeps the call from completing raises TokenServiceUnavailable so the person can try again.
+        An access token Cognito already considers revoked is fine (that is the goal). Any other refusal, such as
+        a token without the aws.cognito.signin.user.admin scope, signed nobody out: GlobalSignOutRefused says
+        so. Anything that keeps the call from completing raises TokenServiceUnavailable (try again).
         """
         try:
             self._cognito_idp().global_sign_out(AccessToken=access_token)
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code != "NotAuthorizedException":
-                raise TokenServiceUnavailable(error=code or "client_error") from None
+            details = error.response.get("Error", {})
+            code = details.get("Code", "")
+            if code == "NotAuthorizedException" and "revoked" in details.get("Message", "").lower():
+                return
+            if code in ("NotAuthorizedException", "InvalidParameterException", "ForbiddenException"):
+                raise GlobalSignOutRefused(error=code) from None
+            raise TokenServiceUnavailable(error=code or "client_error") from None
         except BotoCoreError as error:
             raise TokenServiceUnavailable(error=type(error).__name__) from None
 

@@ -96,15 +96,19 @@ def test_revoked_refresh_token_ends_the_session_without_a_loop(webapp, local_cog
     assert victim.get(f"{webapp.url}/profile", allow_redirects=False).status_code == 302
 
 
-@pytest.mark.xfail(reason="the local Cognito's JSON API has no GlobalSignOut yet (being built)", strict=False)
 def test_sign_out_everywhere_with_cognito(webapp, local_cognito):
     laptop, phone = requests.Session(), requests.Session()
     user = local_cognito.demo_user
     sign_in(laptop, webapp.url, user.email, user.password)
     sign_in(phone, webapp.url, user.email, user.password)
+    phone_tokens = webapp.app.extensions["webapp.sessions"].load(phone.cookies["session"])["tokens"]
     response = laptop.post(f"{webapp.url}/logout-everywhere", data={"csrf_token": csrf_token(laptop, webapp.url)})
     assert response.url == f"{webapp.url}/signed-out"
     assert not is_signed_in(laptop, webapp.url) and not is_signed_in(phone, webapp.url)
+    # Cognito itself signed the user out: the phone's tokens are dead there too, not just its session here.
+    user_info = requests.get(f"{local_cognito.url}/oauth2/userInfo", timeout=10,
+                             headers={"Authorization": f"Bearer {phone_tokens['access_token']}"})
+    assert user_info.status_code == 401
 
 
 @pytest.mark.redis

@@ -116,6 +116,19 @@ def test_sign_out_everywhere_goes_ahead_when_cognito_already_signed_the_token_ou
     assert not is_signed_in(http, app_url)
 
 
+def test_sign_out_everywhere_refused_by_cognito_says_so_and_keeps_the_sessions(app_url, hosted):
+    """A token without aws.cognito.signin.user.admin signs nobody out at Cognito: pretending otherwise would leave
+    the user's other devices signed in while the page claims the opposite."""
+    http = requests.Session()
+    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    hosted.idp.respond(
+        "/", {"__type": "NotAuthorizedException", "message": "Access Token does not have required scopes"}, status=400
+    )
+    response = sign_out_everywhere(http, app_url)
+    assert response.status_code == 502 and "could not sign you out everywhere" in response.text
+    assert is_signed_in(http, app_url)
+
+
 def test_sign_out_everywhere_keeps_the_sessions_when_cognito_is_down(app_url, hosted):
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted, sub=SUB)
