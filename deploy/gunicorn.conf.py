@@ -11,7 +11,8 @@ Several web app workers or hosts need SESSION_REDIS_URL (the embedded session st
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# The embedded session store and its refresh lock serve one process: more workers need SESSION_REDIS_URL.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2" if os.environ.get("SESSION_REDIS_URL") else "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30

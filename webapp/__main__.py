@@ -58,8 +58,10 @@ def persistent_secret(path: Path) -> str:
 def local_environment(state_dir: Path) -> tuple[dict[str, str], object]:
     """Settings for the web app and the API from a local Cognito in `state_dir`, and that Cognito's app."""
     from webapp.local_cognito import create_app as create_cognito  # the launcher and tests only
+    from webapp.local_cognito import outbox
 
     cognito = create_cognito(state_dir=state_dir / "cognito", base_url=f"http://localhost:{COGNITO_PORT}")
+    outbox.init_console_logging()  # sign-up and password-reset codes appear on this console
     env = dict(cognito.extensions["local_cognito"].environment())
     return env, cognito
 
@@ -80,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         SESSION_DIR=str(state_dir / "sessions"),
         SECRET_KEY=persistent_secret(state_dir / "secret_key"),
     )
-    env.update({k: v for k, v in os.environ.items() if k.startswith(("COGNITO_", "APP_", "WEATHER_", "SESSION_"))
-                or k == "SECRET_KEY"})
+    # Your own settings win, except that a local pool's COGNITO_* must describe the pool this launcher runs.
+    env.update({k: v for k, v in os.environ.items() if real_pool or not k.startswith("COGNITO_")})
     env.setdefault("WEATHER_API_CLIENT_IDS", env.get("COGNITO_CLIENT_ID", ""))
     try:
         servers.append(("weather API", API_PORT, create_api(ApiSettings.from_env(env))))

@@ -111,6 +111,14 @@ class LocalCognito:
             raise KeyError(f"the template defines no app client named {name!r}")
         return client
 
+    def _may_call_apis(self, client: AppClient) -> bool:
+        """Whether `client`'s tokens can carry a resource server's scope: granted through its OAuth scopes, or
+        added by the pool's pre-token-generation trigger to password-flow tokens (the cli client's case)."""
+        if any(scope in self.config.custom_scopes for scope in client.settings.allowed_oauth_scopes):
+            return True
+        return "PreTokenGenerationConfig" in self.config.lambda_config and (
+            "ALLOW_USER_PASSWORD_AUTH" in client.settings.explicit_auth_flows)
+
     def environment(self) -> dict[str, str]:
         """Environment assignments for the web app, the weather API and the machine and CLI clients."""
         env = {
@@ -124,9 +132,7 @@ class LocalCognito:
             env["COGNITO_CLIENT_ID"] = clients["web"].client_id
             if clients["web"].client_secret:
                 env["COGNITO_CLIENT_SECRET"] = clients["web"].client_secret
-        api_callers = [c.client_id for c in clients.values() if any(
-            scope in self.config.custom_scopes for scope in c.settings.allowed_oauth_scopes)]
-        env["WEATHER_API_CLIENT_IDS"] = ",".join(api_callers)
+        env["WEATHER_API_CLIENT_IDS"] = ",".join(c.client_id for c in clients.values() if self._may_call_apis(c))
         for client in clients.values():
             if client.name == "web":
                 continue
