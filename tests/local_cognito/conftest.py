@@ -12,6 +12,8 @@ import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from tests.local_cognito.accounts_support import cognito_idp
+
 WEB_CALLBACK = "http://localhost:5000/callback"
 WEB_SIGNED_OUT = "http://localhost:5000/signed-out"
 WEB_SCOPE = "openid email profile weatherapi/read"
@@ -205,3 +207,14 @@ def api_pool(tmp_path_factory):
     handle = start_local_cognito(directory / "state", template=template)
     yield handle
     handle.stop()
+
+
+@pytest.fixture(scope="module")
+def idp(api_pool):
+    """boto3's cognito-idp client for the JSON API tests' pool."""
+    return cognito_idp(api_pool)
+
+
+@pytest.fixture(scope="module")
+def cli(api_pool) -> str:
+    return api_pool.clients["cli"].client_id

@@ -23,16 +23,6 @@ MISMATCH = "Invalid verification code provided, please try again."
 EXPIRED = "Invalid code provided, please request a code again."
 
 
-@pytest.fixture(scope="module")
-def idp(api_pool):
-    return cognito_idp(api_pool)
-
-
-@pytest.fixture(scope="module")
-def cli(api_pool) -> str:
-    return api_pool.clients["cli"].client_id
-
-
 def signed_up(idp, cli, prefix: str = "signup") -> str:
     email = new_email(prefix)
     idp.sign_up(ClientId=cli, Username=email, Password=PASSWORD)

@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from tests.local_cognito.accounts_support import (
-    cognito_idp,
     PASSWORD,
     claims,
     new_email,
@@ -19,16 +18,6 @@ from tests.local_cognito.conftest import Browser, make_code_flow, token_request
 from webapp.local_cognito.accounts import secret_hash
 
 INCORRECT = "Incorrect username or password."
-
-
-@pytest.fixture(scope="module")
-def idp(api_pool):
-    return cognito_idp(api_pool)
-
-
-@pytest.fixture(scope="module")
-def cli(api_pool) -> str:
-    return api_pool.clients["cli"].client_id
 
 
 def confirmed_user(pool, prefix: str = "user", password: str = PASSWORD, **kwargs) -> str:
