@@ -1,0 +1,66 @@
+"""`make bench`: run every benchmark against real servers on loopback and print one table.
+
+    python -m tests.benchmarks [--runs N] [--seconds S] [--only NAME ...] [--output FILE]
+
+Every figure is a ratio against a ceiling measured in the same run (see README, "Benchmarks").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from tests.benchmarks.bench import Bench
+from tests.benchmarks.figures import FIGURES
+from tests.benchmarks.measure import Plan
+from tests.benchmarks.report import Row, broken_row, markdown
+from tests.benchmarks.wrk import Load
+
+DEFAULT_OUTPUT = Path(__file__).with_name("results.md")
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="wrk runs per app and per ceiling (median taken)")
+    parser.add_argument("--seconds", type=int, default=3, help="length of one wrk run")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), help="run only these benchmarks")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the table")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    plan = Plan(runs=args.runs, load=Load(duration=args.seconds, connections=args.connections))
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch, Bench(Path(scratch), plan) as bench:
+        for name, figure in FIGURES.items():
+            if args.only and name not in args.only:
+                continue
+            print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+            try:
+                new_rows = figure(bench)
+            except Exception as error:  # one broken figure must not hide the others' results
+                traceback.print_exc()
+                new_rows = [broken_row(name, error)]
+            for row in new_rows:
+                print(f"[bench]   {row.figure}: {row.measured} / {row.ceiling} = {row.ratio} ({row.verdict})",
+                      file=sys.stderr, flush=True)
+            rows.extend(new_rows)
+    settings = (
+        f"median of {plan.runs} wrk runs of {plan.load.duration} s, {plan.load.connections} connections; "
+        f"gunicorn {bench.workers.processes} workers × {bench.workers.threads} threads (gthread)"
+    )
+    table = markdown(rows, settings)
+    print(table)
+    args.output.write_text(table)
+    print(f"[bench] table written to {args.output}", file=sys.stderr)
+    # A missed target is a result to read in the table; only a benchmark that could not run is an error.
+    return 1 if any(row.broken for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The one table `make bench` prints: every figure as measured, ceiling, ratio, target and verdict."""
+
+from __future__ import annotations
+
+import platform
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    measured: str
+    ceiling: str = "—"
+    ratio: str = "—"
+    target: str = "—"
+    passed: bool | None = None  # None: reported, no target to meet (or not measured)
+    broken: bool = False  # the benchmark itself failed to run: `make bench` exits non-zero
+
+    @property
+    def verdict(self) -> str:
+        if self.broken:
+            return "**ERROR**"
+        return {True: "pass", False: "**miss**", None: "—"}[self.passed]
+
+
+def at_least(value: float, target: float) -> bool:
+    return value >= target
+
+
+def ratio_row(figure: str, measured: float, ceiling: float, ratio: float, unit: str, target: float,
+              meets: Callable[[float, float], bool] = at_least, sign: str = "≥") -> Row:
+    return Row(figure, f"{measured:,.0f} {unit}", f"{ceiling:,.0f} {unit}", f"{ratio:.2f}", f"{sign} {target:.2f}",
+               meets(ratio, target))
+
+
+def missing_row(figure: str, reason: str) -> Row:
+    return Row(figure, f"not measured: {reason}")
+
+
+def broken_row(figure: str, error: BaseException) -> Row:
+    message = f"{type(error).__name__}: {error}".replace("\n", " ").replace("|", "/")[:300]
+    return Row(figure, f"error: {message}", broken=True)
+
+
+def markdown(rows: list[Row], settings: str) -> str:
+    header = "| Figure | Measured | Ceiling | Ratio | Target | Result |\n|---|---:|---:|---:|---|---|\n"
+    body = "".join(
+        f"| {r.figure} | {r.measured} | {r.ceiling} | {r.ratio} | {r.target} | {r.verdict} |\n" for r in rows
+    )
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return f"{header}{body}\n_{when}; {machine}; {settings}._\n"
