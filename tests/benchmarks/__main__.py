@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.benchmarks.bench import Bench
 from tests.benchmarks.figures import FIGURES
 from tests.benchmarks.measure import Plan
-from tests.benchmarks.report import Row, broken_row, markdown
+from tests.benchmarks.report import Row, broken_row, markdown, missing_row
 from tests.benchmarks.wrk import Load
 
 DEFAULT_OUTPUT = Path(__file__).with_name("results.md")
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] {name} ...", file=sys.stderr, flush=True)
             try:
                 new_rows = figure(bench)
+            except ModuleNotFoundError as error:  # a piece of the project this figure measures is not there
+                new_rows = [missing_row(name, f"needs {error.name}")]
             except Exception as error:  # one broken figure must not hide the others' results
                 traceback.print_exc()
                 new_rows = [broken_row(name, error)]

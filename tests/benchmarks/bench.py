@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Mapping
 
+from tests.benchmarks import services
 from tests.benchmarks.measure import Comparison, Plan, Target, compare
 from tests.benchmarks.processes import Process, Workers, gunicorn
 from tests.servers import RedisServer
@@ -31,9 +32,10 @@ class Bench(ExitStack):
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def gunicorn(self, name: str, app: str, env: Mapping[str, str] | None = None) -> Process:
-        """`app` under gunicorn with the shared worker settings; stopped when the run ends."""
-        process = gunicorn(name, app, env or {}, self.workers, self.logs)
+    def gunicorn(self, name: str, app: str, env: Mapping[str, str] | None = None, *, port: int | None = None,
+                 workers: Workers | None = None) -> Process:
+        """`app` under gunicorn (the shared worker settings unless told otherwise); stopped when the run ends."""
+        process = gunicorn(name, app, env or {}, workers or self.workers, self.logs, port=port)
         self.callback(process.stop)
         return process
 
@@ -54,6 +56,19 @@ class Bench(ExitStack):
             return server
 
         return self.once("redis", start)
+
+    def next_redis_db(self) -> int:
+        """A Redis database of its own for each web app, so figures count only their own sessions."""
+        self.shared["redis_dbs"] = self.shared.get("redis_dbs", 0) + 1
+        return self.shared["redis_dbs"]
+
+    @property
+    def cognito(self) -> "services.LocalCognito":
+        return self.once("cognito", lambda: services.start_local_cognito(self))
+
+    @property
+    def weather_api(self) -> Process:
+        return self.once("weather_api", lambda: services.start_weather_api(self))
 
     def compare(self, app: Target, ceiling: Target) -> Comparison:
         return compare(app, ceiling, self.plan)

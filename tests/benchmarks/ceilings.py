@@ -103,3 +103,14 @@ def fetch_page_app(upstream: str, size: int = 4096) -> Flask:
         return render_template("page.html", title="Weather", rows=rows, filler=filler)
 
     return app
+
+
+def weather_api_with_open_twin() -> Flask:
+    """The real weather API plus `/bench/open/weatherforecast`: the same view function, same app, same hooks,
+    without `require_access_token`. Figure 3 divides by it, so the ratio is the price of the token check alone.
+    """
+    from webapp.weather_api import create_app, views
+
+    app = create_app()
+    app.add_url_rule("/bench/open/weatherforecast", "bench_open_forecast", views.weatherforecast.__wrapped__)
+    return app

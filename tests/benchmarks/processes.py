@@ -66,9 +66,10 @@ class Process:
         self.log.close()
 
 
-def gunicorn(name: str, app: str, env: Mapping[str, str], workers: Workers, logs: Path) -> Process:
-    """`gunicorn APP` on a free loopback port, run from the repository so `tests.benchmarks` imports."""
-    port = free_port()
+def gunicorn(name: str, app: str, env: Mapping[str, str], workers: Workers, logs: Path,
+             port: int | None = None) -> Process:
+    """`gunicorn APP` on loopback (a free port unless given), run from the repository so `tests` imports."""
+    port = port or free_port()
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *workers.arguments(),
         "--log-level", "warning", "--keep-alive", "5", app,
