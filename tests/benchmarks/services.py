@@ -140,6 +140,7 @@ class WebApp:
     process: Process
     store: str  # "redis" or "embedded"
     session_dir: Path | None
+    redis_url: str | None
     cognito: LocalCognito
 
     @property
@@ -161,11 +162,11 @@ def start_webapp(bench, store: str, name: str | None = None, workers: Workers | 
         **cognito.webapp_env(), "APP_BASE_URL": url, "WEATHER_API_URL": bench.weather_api.url,
         "SECRET_KEY": secrets.token_urlsafe(48), **settings,
     }
-    session_dir = None
+    session_dir = redis_url = None
     if store == "redis":
-        env["SESSION_REDIS_URL"] = bench.redis.url.rsplit("/", 1)[0] + f"/{bench.next_redis_db()}"
+        redis_url = env["SESSION_REDIS_URL"] = bench.redis.url.rsplit("/", 1)[0] + f"/{bench.next_redis_db()}"
     else:
         session_dir = bench.directory(f"sessions-{name or store}")
         env["SESSION_DIR"] = str(session_dir)
     process = bench.gunicorn(name or f"webapp-{store}", "webapp:create_app()", env, port=port, workers=workers)
-    return WebApp(process, store, session_dir, cognito)
+    return WebApp(process, store, session_dir, redis_url, cognito)

@@ -1,10 +1,12 @@
-"""The benchmarks, in the order they run: name → function(bench) returning table rows."""
+"""The benchmarks, in the order they run: name → function(bench) returning table rows (sorted by figure later)."""
 
 from __future__ import annotations
 
-from tests.benchmarks.figures import api, calibration
+from tests.benchmarks.figures import api, calibration, pages
 
 FIGURES = {
     "calibration": calibration.run,
     "api": api.run,
+    "pages-redis": pages.run_redis,
+    "pages-embedded": pages.run_embedded,
 }

@@ -1,0 +1,93 @@
+"""Many live sessions without many sign-ins: one real session, copied server-side under fresh ids.
+
+A benchmark signs in once through the real flow, then copies the stored session byte for byte under new random
+ids (what Flask-Session itself would pick: `secrets.token_urlsafe(32)`), in the same store and with the same
+expiry. Each copy is a valid session for the web app: the cookie is just the id. Copies are not added to the
+user -> sessions index, which only sign-out reads.
+"""
+
+from __future__ import annotations
+
+import inspect
+import secrets
+from pathlib import Path
+
+import redis
+from cachelib.file import FileSystemCache
+from flask_session.defaults import Defaults
+
+KEY_PREFIX = Defaults.SESSION_KEY_PREFIX
+# The web app keeps cachelib's default file naming: hash_method(key).hexdigest().
+FILE_HASH = inspect.signature(FileSystemCache).parameters["hash_method"].default
+BATCH = 5_000
+
+
+def new_session_ids(count: int) -> list[str]:
+    return [secrets.token_urlsafe(32) for _ in range(count)]
+
+
+def file_name(sid: str) -> str:
+    return FILE_HASH((KEY_PREFIX + sid).encode()).hexdigest()
+
+
+class RedisSessions:
+    """Sessions in Redis: `session:<id>` holding Flask-Session's msgpack bytes, with a TTL."""
+
+    def __init__(self, url: str):
+        self.client = redis.Redis.from_url(url)
+
+    def clone(self, sid: str, count: int) -> list[str]:
+        key = KEY_PREFIX + sid
+        value, ttl = self.client.get(key), self.client.ttl(key)
+        if value is None:
+            raise RuntimeError("the signed-in session is not in Redis")
+        sids = new_session_ids(count)
+        for start in range(0, count, BATCH):
+            pipeline = self.client.pipeline(transaction=False)
+            for new in sids[start:start + BATCH]:
+                pipeline.set(KEY_PREFIX + new, value, ex=max(ttl, 60))
+            pipeline.execute()
+        return sids
+
+    def stored_bytes(self, sid: str) -> tuple[int, int]:
+        """(value bytes, Redis' own MEMORY USAGE of the key: key, value and bookkeeping)."""
+        key = KEY_PREFIX + sid
+        return self.client.strlen(key), self.client.memory_usage(key, samples=0)
+
+    def used_memory(self) -> int:
+        return self.client.info("memory")["used_memory"]
+
+
+class FileSessions:
+    """The embedded store: cachelib's FileSystemCache, one file per session named sha256(`session:<id>`)."""
+
+    def __init__(self, session_dir: Path):
+        self.session_dir = session_dir
+
+    def path(self, sid: str) -> Path:
+        name = file_name(sid)
+        found = next(self.session_dir.rglob(name), None)
+        if found is None:
+            raise RuntimeError("the signed-in session is not in the session directory")
+        return found
+
+    def clone(self, sid: str, count: int) -> list[str]:
+        original = self.path(sid)
+        data = original.read_bytes()
+        sids = new_session_ids(count)
+        for new in sids:
+            target = original.with_name(file_name(new))
+            target.write_bytes(data)
+            target.chmod(0o600)
+        return sids
+
+    def stored_bytes(self, sid: str) -> tuple[int, int]:
+        """(file bytes, bytes the file system allocates for it)."""
+        stat = self.path(sid).stat()
+        return stat.st_size, stat.st_blocks * 512
+
+
+def sessions_for(app) -> RedisSessions | FileSessions:
+    if app.store == "redis":
+        return RedisSessions(app.redis_url)
+    return FileSessions(app.session_dir)

@@ -1,0 +1,155 @@
+"""Figures 1, 2 and 5: the signed-in pages against bare Flask ceilings, with 100 sessions and with many.
+
+For each store (Redis, embedded) one web app is signed in to once through the real flow; the stored session is
+then cloned (see `clones`) to 100 live sessions, and wrk cycles through all of their cookies. Then the store is
+filled to 100,000 (Redis) or 10,000 (embedded) sessions and the same figures are taken again with a random
+sample of 1,000 of them; figure 5 divides the ratio at scale by the ratio at 100.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import requests
+
+from tests.benchmarks import clones, services
+from tests.benchmarks.bench import Bench
+from tests.benchmarks.measure import Comparison, Target
+from tests.benchmarks.report import Row, missing_row, ratio_row
+from tests.benchmarks.wrk import write_requests
+from tests.fixtures.webapp import sign_in
+
+BASE_SESSIONS = 100
+SAMPLE = 1_000
+COOKIE = "session"
+
+
+@dataclass(frozen=True)
+class StoreCase:
+    store: str  # as `services.start_webapp` takes it
+    label: str
+    letter: str  # figure suffix: 1a / 1b ...
+    many: int
+
+
+REDIS = StoreCase("redis", "Redis", "a", 100_000)
+EMBEDDED = StoreCase("embedded", "embedded store", "b", 10_000)
+
+
+@dataclass
+class PageProbe:
+    """One signed-in browser's view of the pages: what wrk must get and how big it is."""
+
+    http: requests.Session
+    sid: str
+    profile_bytes: int
+    weather_bytes: int | None  # None while /weather is not a working page
+    weather_status: int
+    cookie_bytes: int
+    set_cookie_on_profile: int
+    set_cookie_at_sign_in: int
+
+
+def set_cookie_bytes(response: requests.Response) -> int:
+    return sum(len("Set-Cookie: ") + len(value) for value in response.raw.headers.getlist("Set-Cookie"))
+
+
+def probe(bench: Bench, app: services.WebApp) -> PageProbe:
+    email, password = bench.cognito.demo_user
+    http = requests.Session()
+    landing = sign_in(http, app.url, email, password)
+    sid = http.cookies.get(COOKIE)
+    profile = http.get(f"{app.url}/profile", allow_redirects=False)
+    if profile.status_code != 200 or email not in profile.text:
+        raise RuntimeError(f"/profile did not show the signed-in page (HTTP {profile.status_code})")
+    weather = http.get(f"{app.url}/weather", allow_redirects=False)
+    return PageProbe(
+        http=http, sid=sid, profile_bytes=len(profile.content),
+        weather_bytes=len(weather.content) if weather.status_code == 200 else None,
+        weather_status=weather.status_code,
+        cookie_bytes=len(f"Cookie: {COOKIE}={sid}"),
+        set_cookie_on_profile=set_cookie_bytes(profile),
+        set_cookie_at_sign_in=sum(set_cookie_bytes(hop) for hop in [*landing.history, landing]),
+    )
+
+
+def page_ceiling(bench: Bench, size: int):
+    return bench.once(f"page-ceiling-{size}", lambda: bench.gunicorn(
+        f"ceiling-page-{size}", f"tests.benchmarks.ceilings:page_app(size={size})"))
+
+
+def fetch_ceiling(bench: Bench, size: int):
+    upstream = bench.once("json-upstream", lambda: bench.gunicorn("ceiling-json", "tests.benchmarks.ceilings:json_app()"))
+    return bench.once(f"fetch-ceiling-{size}", lambda: bench.gunicorn(
+        f"ceiling-fetch-{size}",
+        f"tests.benchmarks.ceilings:fetch_page_app(upstream={upstream.url + '/forecast'!r}, size={size})"))
+
+
+def measure(bench: Bench, app: services.WebApp, page: PageProbe, sids: list[str], tag: str
+            ) -> tuple[Comparison, Comparison | None]:
+    cookies = write_requests(bench.scratch / f"cookies-{app.store}-{tag}.txt",
+                             [{"Cookie": f"{COOKIE}={sid}"} for sid in sids])
+    profile = bench.compare(Target(f"{app.url}/profile", cookies),
+                            Target(f"{page_ceiling(bench, page.profile_bytes).url}/page"))
+    weather = None
+    if page.weather_bytes is not None:
+        weather = bench.compare(Target(f"{app.url}/weather", cookies),
+                                Target(f"{fetch_ceiling(bench, page.weather_bytes).url}/page"))
+    return profile, weather
+
+
+def scale_row(figure: str, small: Comparison, large: Comparison) -> Row:
+    change = large.ratio / small.ratio
+    return Row(figure, f"{large.ratio:.2f} (ratio)", f"{small.ratio:.2f} (ratio)", f"{change:.2f}", "≥ 0.90",
+               change >= 0.90)
+
+
+def run_case(bench: Bench, case: StoreCase) -> list[Row]:
+    app = services.start_webapp(bench, case.store)
+    page = probe(bench, app)
+    sessions = clones.sessions_for(app)
+    sids = [page.sid, *sessions.clone(page.sid, BASE_SESSIONS - 1)]
+    memory_before = sessions.used_memory() if isinstance(sessions, clones.RedisSessions) else None
+    profile, weather = measure(bench, app, page, sids, "base")
+    more = sessions.clone(page.sid, case.many - BASE_SESSIONS)
+    sample = random.Random(8).sample([*sids, *more], SAMPLE)
+    profile_many, weather_many = measure(bench, app, page, sample, "many")
+    letter = case.letter
+    rows = [
+        ratio_row(f"1{letter}. Signed-in page GET /profile ({case.label}, {BASE_SESSIONS} sessions) ÷ bare Flask page",
+                  profile.app_per_second, profile.ceiling_per_second, profile.ratio, "req/s", 0.80),
+        scale_row(f"5{letter}1. Figure 1{letter} with {case.many:,} sessions ÷ with {BASE_SESSIONS}",
+                  profile, profile_many),
+    ]
+    if weather is None:
+        rows.append(missing_row(f"2{letter}. Weather page GET /weather ({case.label})",
+                                f"/weather answered HTTP {page.weather_status}"))
+    else:
+        rows += [
+            ratio_row(f"2{letter}. Weather page GET /weather ({case.label}, {BASE_SESSIONS} sessions) ÷ bare page "
+                      f"with one keep-alive call", weather.app_per_second, weather.ceiling_per_second, weather.ratio,
+                      "req/s", 0.70),
+            scale_row(f"5{letter}2. Figure 2{letter} with {case.many:,} sessions ÷ with {BASE_SESSIONS}",
+                      weather, weather_many),
+        ]
+    value, stored = sessions.stored_bytes(page.sid)
+    if memory_before is not None:
+        per_session = (sessions.used_memory() - memory_before) / len(more)
+        measured = f"{value:,} B value; {stored:,} B per key (MEMORY USAGE); {per_session:,.0f} B of used_memory"
+    else:
+        measured = f"{value:,} B file; {stored:,} B on disk"
+    rows.append(Row(f"5{letter}3. Bytes stored per session ({case.label})", measured))
+    if case is REDIS:
+        rows.append(Row(
+            "5c. Cookie bytes", f"{page.cookie_bytes} B per request (Cookie); Set-Cookie: "
+            f"{page.set_cookie_on_profile} B on /profile, {page.set_cookie_at_sign_in} B during sign-in"))
+    return rows
+
+
+def run_redis(bench: Bench) -> list[Row]:
+    return run_case(bench, REDIS)
+
+
+def run_embedded(bench: Bench) -> list[Row]:
+    return run_case(bench, EMBEDDED)
