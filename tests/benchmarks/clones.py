@@ -1,17 +1,25 @@
-"""Many live sessions without many sign-ins: one real session, copied server-side under fresh ids.
+"""Server-side access to the web app's stored sessions, for the benchmarks.
 
-A benchmark signs in once through the real flow, then copies the stored session byte for byte under new random
-ids (what Flask-Session itself would pick: `secrets.token_urlsafe(32)`), in the same store and with the same
-expiry. Each copy is a valid session for the web app: the cookie is just the id. Copies are not added to the
-user -> sessions index, which only sign-out reads.
+Many live sessions without many sign-ins: a benchmark signs in once through the real flow, then copies the
+stored session byte for byte under new random ids (what Flask-Session itself would pick:
+`secrets.token_urlsafe(32)`), in the same store and with the same expiry. Each copy is a valid session for the
+web app, since the cookie is just the id. Copies are not added to the user -> sessions index, which only
+sign-out reads.
+
+The refresh benchmark also reads and rewrites single sessions (to move an access token's recorded expiry),
+in the format Flask-Session keeps: msgpack in Redis, cachelib's pickle files in the embedded store.
 """
 
 from __future__ import annotations
 
 import inspect
 import secrets
+import struct
+import time
 from pathlib import Path
+from typing import Callable
 
+import msgspec
 import redis
 from cachelib.file import FileSystemCache
 from flask_session.defaults import Defaults
@@ -24,10 +32,6 @@ BATCH = 5_000
 
 def new_session_ids(count: int) -> list[str]:
     return [secrets.token_urlsafe(32) for _ in range(count)]
-
-
-def file_name(sid: str) -> str:
-    return FILE_HASH((KEY_PREFIX + sid).encode()).hexdigest()
 
 
 class RedisSessions:
@@ -49,6 +53,14 @@ class RedisSessions:
             pipeline.execute()
         return sids
 
+    def read(self, sid: str) -> dict:
+        return msgspec.msgpack.decode(self.client.get(KEY_PREFIX + sid))
+
+    def rewrite(self, sid: str, change: Callable[[dict], None]) -> None:
+        data = self.read(sid)
+        change(data)
+        self.client.set(KEY_PREFIX + sid, msgspec.msgpack.encode(data), keepttl=True)
+
     def stored_bytes(self, sid: str) -> tuple[int, int]:
         """(value bytes, Redis' own MEMORY USAGE of the key: key, value and bookkeeping)."""
         key = KEY_PREFIX + sid
@@ -58,6 +70,10 @@ class RedisSessions:
         return self.client.info("memory")["used_memory"]
 
 
+def file_name(sid: str) -> str:
+    return FILE_HASH((KEY_PREFIX + sid).encode()).hexdigest()
+
+
 class FileSessions:
     """The embedded store: cachelib's FileSystemCache, one file per session named sha256(`session:<id>`)."""
 
@@ -65,8 +81,7 @@ class FileSessions:
         self.session_dir = session_dir
 
     def path(self, sid: str) -> Path:
-        name = file_name(sid)
-        found = next(self.session_dir.rglob(name), None)
+        found = next(self.session_dir.rglob(file_name(sid)), None)
         if found is None:
             raise RuntimeError("the signed-in session is not in the session directory")
         return found
@@ -80,6 +95,21 @@ class FileSessions:
             target.write_bytes(data)
             target.chmod(0o600)
         return sids
+
+    def _cache(self, sid: str) -> FileSystemCache:
+        """cachelib's view of the folder holding `sid`: its get/set keep the file format the web app reads."""
+        return FileSystemCache(str(self.path(sid).parent), threshold=0, default_timeout=0)
+
+    def read(self, sid: str) -> dict:
+        return self._cache(sid).get(KEY_PREFIX + sid)
+
+    def rewrite(self, sid: str, change: Callable[[dict], None]) -> None:
+        """Change the stored session, keeping its expiry (cachelib's files start with it, 4 bytes)."""
+        expires = struct.unpack("I", self.path(sid).read_bytes()[:4])[0]
+        cache = self._cache(sid)
+        data = cache.get(KEY_PREFIX + sid)
+        change(data)
+        cache.set(KEY_PREFIX + sid, data, timeout=max(1, expires - int(time.time())) if expires else 0)
 
     def stored_bytes(self, sid: str) -> tuple[int, int]:
         """(file bytes, bytes the file system allocates for it)."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import platform
 import os
+import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -45,11 +45,18 @@ def broken_row(figure: str, error: BaseException) -> Row:
     return Row(figure, f"error: {message}", broken=True)
 
 
+def machine_load() -> str:
+    """The 1/5/15-minute load averages: a busy neighbour shows here, and ratios move with it."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
 def markdown(rows: list[Row], settings: str) -> str:
     header = "| Figure | Measured | Ceiling | Ratio | Target | Result |\n|---|---:|---:|---:|---|---|\n"
+    ordered = sorted(rows, key=lambda row: row.figure.split(" ", 1)[0])
     body = "".join(
-        f"| {r.figure} | {r.measured} | {r.ceiling} | {r.ratio} | {r.target} | {r.verdict} |\n" for r in rows
+        f"| {r.figure} | {r.measured} | {r.ceiling} | {r.ratio} | {r.target} | {r.verdict} |\n" for r in ordered
     )
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    return f"{header}{body}\n_{when}; {machine}; {settings}._\n"
+    return f"{header}{body}\n_{when}; {machine}; {machine_load()} at the end; {settings}._\n"

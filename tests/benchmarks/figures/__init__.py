@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from tests.benchmarks.figures import api, calibration, pages
+from tests.benchmarks.figures import api, calibration, pages, signin
 
 FIGURES = {
     "calibration": calibration.run,
     "api": api.run,
     "pages-redis": pages.run_redis,
     "pages-embedded": pages.run_embedded,
+    "sign-in": signin.run_sign_in,
+    "refresh-redis": signin.run_refresh_redis,
+    "refresh-embedded": signin.run_refresh_embedded,
 }
