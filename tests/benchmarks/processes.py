@@ -29,11 +29,12 @@ class Workers:
     processes: int = 2
     threads: int = 4
     connections: int = 4
+    keep_alive: int = 5
 
     def arguments(self) -> list[str]:
         return [
             "--workers", str(self.processes), "--worker-class", "gthread", "--threads", str(self.threads),
-            "--worker-connections", str(self.connections),
+            "--worker-connections", str(self.connections), "--keep-alive", str(self.keep_alive),
         ]
 
 
@@ -72,7 +73,7 @@ def gunicorn(name: str, app: str, env: Mapping[str, str], workers: Workers, logs
     port = port or free_port()
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *workers.arguments(),
-        "--log-level", "warning", "--keep-alive", "5", app,
+        "--log-level", "warning", app,
     ]
     return Process(name, command, port, env, logs)
 

@@ -34,8 +34,10 @@ SIGN_IN_THREADS = 4
 CLIENTS_PER_SESSION = 2
 DUE_AFTER = (2.0, 6.0)  # seconds into the run at which each session's token falls due
 RUN_SECONDS = 12.0
-# The refresh run opens 400 connections at once: no cap on connections per worker here.
-OPEN_WORKERS = Workers(processes=2, threads=4, connections=1000)
+# The refresh run opens 400 connections at once: no cap on connections per worker here, and idle connections
+# are kept long enough that a client thread starved of CPU for a few seconds does not find its connection
+# closed under it (a browser would silently retry such a request; these clients count it as an error).
+OPEN_WORKERS = Workers(processes=2, threads=4, connections=1000, keep_alive=60)
 
 
 @dataclass
