@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] {name} ...", file=sys.stderr, flush=True)
             try:
                 new_rows = figure(bench)
-            except ModuleNotFoundError as error:  # a piece of the project this figure measures is not there
-                new_rows = [missing_row(name, f"needs {error.name}")]
+            except ImportError as error:  # a piece of the project this figure measures has not landed yet
+                new_rows = [missing_row(name, f"needs {error.name or error}")]
             except Exception as error:  # one broken figure must not hide the others' results
                 traceback.print_exc()
                 new_rows = [broken_row(name, error)]

@@ -18,7 +18,6 @@ from tests.benchmarks.bench import Bench
 from tests.benchmarks.measure import Comparison, Target
 from tests.benchmarks.report import Row, missing_row, ratio_row
 from tests.benchmarks.wrk import write_requests
-from tests.fixtures.webapp import sign_in
 
 BASE_SESSIONS = 100
 SAMPLE = 1_000
@@ -56,6 +55,8 @@ def set_cookie_bytes(response: requests.Response) -> int:
 
 
 def probe(bench: Bench, app: services.WebApp) -> PageProbe:
+    from tests.fixtures.webapp import sign_in  # the web app's own browserless sign-in
+
     email, password = bench.cognito.demo_user
     http = requests.Session()
     landing = sign_in(http, app.url, email, password)

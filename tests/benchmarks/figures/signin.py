@@ -27,7 +27,6 @@ from tests.benchmarks import clones, services
 from tests.benchmarks.bench import Bench
 from tests.benchmarks.processes import Workers
 from tests.benchmarks.report import Row
-from tests.fixtures.webapp import sign_in
 
 SESSIONS = 200
 SIGN_IN_THREADS = 4
@@ -51,6 +50,8 @@ class SignedIn:
 
 def one_sign_in(app: services.WebApp, email: str, password: str) -> tuple[str, float, float]:
     """(session id, callback seconds, whole round trip seconds) for one fresh browser."""
+    from tests.fixtures.webapp import sign_in  # the web app's own browserless sign-in
+
     http = requests.Session()
     started = time.perf_counter()
     landing = sign_in(http, app.url, email, password)
