@@ -28,7 +28,7 @@ class LoadError(RuntimeError):
 class Load:
     """How hard to push: the same for an app and its ceiling."""
 
-    duration: int = 3  # whole seconds: wrk takes no fractions
+    duration: int = 2  # whole seconds: wrk takes no fractions
     connections: int = 8
     threads: int = 1
 
