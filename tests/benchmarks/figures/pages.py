@@ -22,6 +22,7 @@ import requests
 from tests.benchmarks import clones, services
 from tests.benchmarks.bench import Bench
 from tests.benchmarks.measure import Comparison, Target
+from tests.benchmarks.processes import Workers
 from tests.benchmarks.report import Row, missing_row, ratio_row
 from tests.benchmarks.wrk import write_requests
 
@@ -35,10 +36,14 @@ class StoreCase:
     label: str
     letter: str  # figure suffix: 1a / 1b ...
     many: int
+    workers: Workers  # for the web app and its ceilings alike
 
 
-REDIS = StoreCase("redis", "Redis", "a", 100_000)
-EMBEDDED = StoreCase("embedded", "embedded store", "b", 10_000)
+REDIS = StoreCase("redis", "Redis", "a", 100_000, Workers())
+# The embedded store is for one process (its refresh lock is a thread lock; see webapp/session_store.py), so
+# that web app, and its ceilings, run as one gunicorn worker with 8 threads: one per wrk connection.
+ONE_PROCESS = Workers(processes=1, threads=8, connections=8)
+EMBEDDED = StoreCase("embedded", "embedded store, 1 process", "b", 10_000, ONE_PROCESS)
 
 
 @dataclass
@@ -80,16 +85,19 @@ def probe(bench: Bench, app: services.WebApp) -> PageProbe:
     )
 
 
-def page_ceiling(bench: Bench, size: int):
-    return bench.once(f"page-ceiling-{size}", lambda: bench.gunicorn(
-        f"ceiling-page-{size}", f"tests.benchmarks.ceilings:page_app(size={size})"))
+def page_ceiling(bench: Bench, size: int, workers: Workers):
+    name = f"ceiling-page-{size}-{workers.processes}x{workers.threads}"
+    return bench.once(name, lambda: bench.gunicorn(
+        name, f"tests.benchmarks.ceilings:page_app(size={size})", workers=workers))
 
 
-def fetch_ceiling(bench: Bench, size: int):
+def fetch_ceiling(bench: Bench, size: int, workers: Workers):
+    """The bare page that calls a bare JSON endpoint; the endpoint runs like the weather API (default workers)."""
     upstream = bench.once("json-upstream", lambda: bench.gunicorn("ceiling-json", "tests.benchmarks.ceilings:json_app()"))
-    return bench.once(f"fetch-ceiling-{size}", lambda: bench.gunicorn(
-        f"ceiling-fetch-{size}",
-        f"tests.benchmarks.ceilings:fetch_page_app(upstream={upstream.url + '/forecast'!r}, size={size})"))
+    name = f"ceiling-fetch-{size}-{workers.processes}x{workers.threads}"
+    return bench.once(name, lambda: bench.gunicorn(
+        name, f"tests.benchmarks.ceilings:fetch_page_app(upstream={upstream.url + '/forecast'!r}, size={size})",
+        workers=workers))
 
 
 def mark_active(sessions: clones.RedisSessions | clones.FileSessions, sids: list[str]) -> None:
@@ -98,19 +106,19 @@ def mark_active(sessions: clones.RedisSessions | clones.FileSessions, sids: list
         sessions.rewrite(sid, lambda data: data.update(last_seen=now))
 
 
-def measure(bench: Bench, app: services.WebApp, page: PageProbe, sids: list[str], tag: str
+def measure(bench: Bench, app: services.WebApp, page: PageProbe, sids: list[str], tag: str, workers: Workers
             ) -> tuple[Comparison, Comparison | None]:
     sessions = clones.sessions_for(app)
     cookies = write_requests(bench.scratch / f"cookies-{app.store}-{tag}.txt",
                              [{"Cookie": f"{COOKIE}={sid}"} for sid in sids])
     mark_active(sessions, sids)
     profile = bench.compare(Target(f"{app.url}/profile", cookies),
-                            Target(f"{page_ceiling(bench, page.profile_bytes).url}/page"))
+                            Target(f"{page_ceiling(bench, page.profile_bytes, workers).url}/page"))
     weather = None
     if page.weather_bytes is not None:
         mark_active(sessions, sids)
         weather = bench.compare(Target(f"{app.url}/weather", cookies),
-                                Target(f"{fetch_ceiling(bench, page.weather_bytes).url}/page"))
+                                Target(f"{fetch_ceiling(bench, page.weather_bytes, workers).url}/page"))
     return profile, weather
 
 
@@ -121,15 +129,15 @@ def scale_row(figure: str, small: Comparison, large: Comparison) -> Row:
 
 
 def run_case(bench: Bench, case: StoreCase) -> list[Row]:
-    app = services.start_webapp(bench, case.store)
+    app = services.start_webapp(bench, case.store, workers=case.workers)
     page = probe(bench, app)
     sessions = clones.sessions_for(app)
     sids = [page.sid, *sessions.clone(page.sid, BASE_SESSIONS - 1)]
     memory_before = sessions.used_memory() if isinstance(sessions, clones.RedisSessions) else None
-    profile, weather = measure(bench, app, page, sids, "base")
+    profile, weather = measure(bench, app, page, sids, "base", case.workers)
     more = sessions.clone(page.sid, case.many - BASE_SESSIONS)
     sample = random.Random(8).sample([*sids, *more], BASE_SESSIONS)
-    profile_many, weather_many = measure(bench, app, page, sample, "many")
+    profile_many, weather_many = measure(bench, app, page, sample, "many", case.workers)
     letter = case.letter
     rows = [
         ratio_row(f"1{letter}. Signed-in page GET /profile ({case.label}, {BASE_SESSIONS} sessions) ÷ bare Flask page",

@@ -36,7 +36,11 @@ RUN_SECONDS = 12.0
 # The refresh run opens 400 connections at once: no cap on connections per worker here, and idle connections
 # are kept long enough that a client thread starved of CPU for a few seconds does not find its connection
 # closed under it (a browser would silently retry such a request; these clients count it as an error).
-OPEN_WORKERS = Workers(processes=2, threads=4, connections=1000, keep_alive=60)
+OPEN_WORKERS = {
+    "redis": Workers(processes=2, threads=4, connections=1000, keep_alive=60),
+    # The embedded store is for one process (its refresh lock is a thread lock; see webapp/session_store.py).
+    "embedded": Workers(processes=1, threads=8, connections=1000, keep_alive=60),
+}
 
 
 @dataclass
@@ -64,7 +68,7 @@ def one_sign_in(app: services.WebApp, email: str, password: str) -> tuple[str, f
 
 def sign_in_many(bench: Bench, store: str) -> SignedIn:
     def start() -> SignedIn:
-        app = services.start_webapp(bench, store, name=f"webapp-signin-{store}", workers=OPEN_WORKERS)
+        app = services.start_webapp(bench, store, name=f"webapp-signin-{store}", workers=OPEN_WORKERS[store])
         email, password = bench.cognito.demo_user
         one_sign_in(app, email, password)  # warm-up: discovery, JWKS, connections
         started = time.perf_counter()
