@@ -8,6 +8,7 @@ Every figure is a ratio against a ceiling measured in the same run (see README, 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import traceback
@@ -32,8 +33,16 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def missing_tools() -> list[str]:
+    return [tool for tool in ("wrk", "redis-server") if shutil.which(tool) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
+    if missing_tools():
+        print(f"make bench needs {' and '.join(missing_tools())} on PATH (Debian: apt-get install wrk redis-server)",
+              file=sys.stderr)
+        return 2
     plan = Plan(runs=args.runs, load=Load(duration=args.seconds, connections=args.connections))
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch, Bench(Path(scratch), plan) as bench:
@@ -54,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.extend(new_rows)
     settings = (
         f"median of {plan.runs} wrk runs of {plan.load.duration} s, {plan.load.connections} connections; "
-        f"gunicorn {bench.workers.processes} workers × {bench.workers.threads} threads (gthread)"
+        f"gunicorn gthread, {bench.workers.processes} workers × {bench.workers.threads} threads for every app and "
+        f"its ceiling (the embedded-store web app: 1 × 8, and its ceilings too)"
     )
     table = markdown(rows, settings)
     print(table)
