@@ -25,7 +25,7 @@ DEFAULT_OUTPUT = Path(__file__).with_name("results.md")
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="wrk runs per app and per ceiling (median taken)")
+    parser.add_argument("--runs", type=int, default=7, help="wrk runs per app and per ceiling (median taken)")
     parser.add_argument("--seconds", type=int, default=2, help="length of one wrk run (whole seconds)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--only", nargs="*", choices=sorted(FIGURES), help="run only these benchmarks")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,7 +31,7 @@ class Comparison:
 class Plan:
     """How many runs of what length; `make bench` keeps the defaults, BENCH_RUNS/BENCH_SECONDS change them."""
 
-    runs: int = 5
+    runs: int = 7
     load: Load = Load()
     warmup_seconds: int = 1
 
@@ -48,6 +49,8 @@ def compare(app: Target, ceiling: Target, plan: Plan) -> Comparison:
     for _ in range(plan.runs):
         app_runs.append(run_wrk(app.url, plan.load, app.requests_file))
         ceiling_runs.append(run_wrk(ceiling.url, plan.load, ceiling.requests_file))
+    print(f"[bench]     runs (req/s): {' '.join(f'{a.per_second:.0f}/{c.per_second:.0f}' for a, c in zip(app_runs, ceiling_runs))}",
+          file=sys.stderr, flush=True)
     return Comparison(
         app_per_second=statistics.median(r.per_second for r in app_runs),
         ceiling_per_second=statistics.median(r.per_second for r in ceiling_runs),
