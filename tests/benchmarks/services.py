@@ -50,13 +50,9 @@ def read_cognito_env(state_dir: Path, base_url: str) -> dict[str, str]:
     completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     if completed.returncode:
         raise RuntimeError(f"{shlex.join(command[1:])} failed: {completed.stderr.strip()[-1000:]}")
-    output = completed.stdout
-    env = {}
-    for line in output.splitlines():
-        key, _, value = line.partition("=")
-        if key and value:
-            env[key] = shlex.split(value)[0] if value.strip() else ""
-    return env
+    # Each line is KEY=value with the value shell-quoted (shlex.quote), so shlex undoes the quoting.
+    pairs = (line.partition("=") for line in completed.stdout.splitlines())
+    return {key: " ".join(shlex.split(value)) for key, _, value in pairs if key and value}
 
 
 @dataclass

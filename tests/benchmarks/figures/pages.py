@@ -128,14 +128,24 @@ def scale_row(figure: str, small: Comparison, large: Comparison) -> Row:
                change >= 0.90)
 
 
+def fill_store(sessions: clones.RedisSessions | clones.FileSessions, sid: str, count: int) -> tuple[list[str], str]:
+    """`count` more copies of the session, and what one session costs the store."""
+    before = sessions.used_memory() if isinstance(sessions, clones.RedisSessions) else None
+    more = sessions.clone(sid, count)
+    value, stored = sessions.stored_bytes(sid)
+    if before is None:
+        return more, f"{value:,} B file; {stored:,} B on disk"
+    per_session = (sessions.used_memory() - before) / count
+    return more, f"{value:,} B value; {stored:,} B per key (MEMORY USAGE); {per_session:,.0f} B of used_memory"
+
+
 def run_case(bench: Bench, case: StoreCase) -> list[Row]:
     app = services.start_webapp(bench, case.store, workers=case.workers)
     page = probe(bench, app)
     sessions = clones.sessions_for(app)
     sids = [page.sid, *sessions.clone(page.sid, BASE_SESSIONS - 1)]
-    memory_before = sessions.used_memory() if isinstance(sessions, clones.RedisSessions) else None
     profile, weather = measure(bench, app, page, sids, "base", case.workers)
-    more = sessions.clone(page.sid, case.many - BASE_SESSIONS)
+    more, stored = fill_store(sessions, page.sid, case.many - BASE_SESSIONS)
     sample = random.Random(8).sample([*sids, *more], BASE_SESSIONS)
     profile_many, weather_many = measure(bench, app, page, sample, "many", case.workers)
     letter = case.letter
@@ -144,6 +154,7 @@ def run_case(bench: Bench, case: StoreCase) -> list[Row]:
                   profile.app_per_second, profile.ceiling_per_second, profile.ratio, "req/s", 0.80),
         scale_row(f"5{letter}1. Figure 1{letter} with {case.many:,} sessions ÷ with {BASE_SESSIONS}",
                   profile, profile_many),
+        Row(f"5{letter}3. Bytes stored per session ({case.label})", stored),
     ]
     if weather is None:
         rows.append(missing_row(f"2{letter}. Weather page GET /weather ({case.label})",
@@ -156,13 +167,6 @@ def run_case(bench: Bench, case: StoreCase) -> list[Row]:
             scale_row(f"5{letter}2. Figure 2{letter} with {case.many:,} sessions ÷ with {BASE_SESSIONS}",
                       weather, weather_many),
         ]
-    value, stored = sessions.stored_bytes(page.sid)
-    if memory_before is not None:
-        per_session = (sessions.used_memory() - memory_before) / len(more)
-        measured = f"{value:,} B value; {stored:,} B per key (MEMORY USAGE); {per_session:,.0f} B of used_memory"
-    else:
-        measured = f"{value:,} B file; {stored:,} B on disk"
-    rows.append(Row(f"5{letter}3. Bytes stored per session ({case.label})", measured))
     if case is REDIS:
         rows.append(Row(
             "5c. Cookie bytes", f"{page.cookie_bytes} B per request (Cookie); Set-Cookie: "
