@@ -31,6 +31,7 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,6 +46,7 @@ from joserfc.util import urlsafe_b64decode
 USER_POOL_ID = re.compile(r"(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+")
 
 ALGORITHMS = ("RS256",)
+RS256 = jws.JWSRegistry.algorithms["RS256"]
 #: Header members Cognito sets (`kid`, `alg`) plus `typ`, which joserfc-based issuers add by default.
 ALLOWED_HEADER_MEMBERS = frozenset({"kid", "alg", "typ"})
 #: Header members that point at keys (RFC 7515 §4.1.2–4.1.6): following them lets the token choose its own key.
@@ -247,6 +249,52 @@ def parse_jwks(jwks: Any) -> dict[str, Key]:
     return keys
 
 
+# --- verified-token cache -----------------------------------------------------------------------------------
+
+
+class VerifiedTokenCache:
+    """Remembers tokens that passed every check, so a resource server answering the same caller again pays a
+    dictionary lookup and a clock check instead of parsing and an RSA verification (Envoy's jwt_authn filter
+    does the same with its `jwt_cache_config`).
+
+    Entries are keyed by the token's SHA-256, so the cache holds no token; it is bounded (least recently used
+    entries go first) and shared by threads. On every hit the time claims (`exp`, `iat`, `nbf`) are checked
+    again; the other checks depend only on the token and the verifier's settings, so they cannot change.
+    The trade-off, stated: a signing key withdrawn from the JWKS keeps validating tokens already cached until
+    they expire (Cognito's access tokens live at most a day, one hour by default).
+    """
+
+    def __init__(self, max_entries: int = 10_000):
+        if max_entries <= 0:
+            raise ValueError("max_entries must be positive")
+        self.max_entries = max_entries
+        self._entries: OrderedDict[bytes, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+    def get(self, token: str) -> dict | None:
+        key = self._key(token)
+        with self._lock:
+            claims = self._entries.get(key)
+            if claims is not None:
+                self._entries.move_to_end(key)
+            return claims
+
+    def put(self, token: str, claims: dict) -> None:
+        key = self._key(token)
+        with self._lock:
+            self._entries[key] = claims
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 # --- verifier -----------------------------------------------------------------------------------------------
 
 
@@ -256,6 +304,7 @@ class CognitoJwtVerifier:
     `token_use` and `client_ids` are required keywords: skipping a check takes an explicit `None`, never an
     omission. `token_use=None` accepts both kinds (each still checked against its own client claim);
     `client_ids=None` accepts any client of the pool. `scopes`: every one must be granted (access tokens).
+    `verified_cache`: opt-in memory of tokens that passed (see `VerifiedTokenCache` for the trade-off).
 
     ID token audience (OIDC Core 3.1.3.7, steps 3-5): `aud` must name exactly one audience, one of `client_ids`
     (a one-element list is accepted). A token listing further audiences is refused, with or without `azp`:
@@ -274,6 +323,7 @@ class CognitoJwtVerifier:
         jwks_cache: JwksCache | None = None,
         leeway: int = 0,
         max_token_length: int = 8192,
+        verified_cache: VerifiedTokenCache | None = None,
     ):
         if token_use not in ("id", "access", None):
             raise ValueError("token_use must be 'id', 'access' or None")
@@ -295,6 +345,7 @@ class CognitoJwtVerifier:
         self.jwks_cache = jwks_cache or JwksCache()
         self.leeway = leeway
         self.max_token_length = max_token_length
+        self.verified_cache = verified_cache
 
     @classmethod
     def for_user_pool(cls, region: str, user_pool_id: str, **options: Any) -> "CognitoJwtVerifier":
@@ -313,20 +364,26 @@ class CognitoJwtVerifier:
         `nonce`: the value sent with the authorization request; the claim must be present and equal.
         `access_token`: the access token issued with this ID token; `at_hash` must be present and match.
         """
-        header, claims = self._parse(token)
-        key = self._signing_key(header)
-        try:
-            jws.deserialize_compact(token, key, algorithms=ALGORITHMS)
-        except JoseError:
-            raise JwtInvalidSignatureError("the token's signature is not valid") from None
+        # ID tokens checked against a nonce or an access token are one-offs: only plain verifications are cached.
+        cacheable = self.verified_cache is not None and nonce is None and access_token is None
+        if cacheable and isinstance(token, str) and len(token) <= self.max_token_length:
+            cached = self.verified_cache.get(token)
+            if cached is not None:
+                check_times(cached, self.leeway)
+                return dict(cached)
+        header, claims, signing_input, signature = self._parse(token)
+        check_signature(signing_input, signature, self._signing_key(header))
         self._check_claims(claims)
         if nonce is not None:
             check_nonce(claims, nonce)
         if access_token is not None:
             check_at_hash(claims, access_token)
+        if cacheable:
+            self.verified_cache.put(token, dict(claims))
         return claims
 
-    def _parse(self, token: Any) -> tuple[dict, dict]:
+    def _parse(self, token: Any) -> tuple[dict, dict, bytes, bytes]:
+        """Header and claims (checked for shape only), and what the signature covers and is."""
         if not isinstance(token, str):
             raise JwtParseError("the token is not a string")
         if len(token) > self.max_token_length:
@@ -338,7 +395,12 @@ class CognitoJwtVerifier:
             raise JwtParseError("the token is not a compact JWS (three dot-separated segments)")
         header = decode_json_segment(segments[0], "header")
         check_header(header)
-        return header, decode_json_segment(segments[1], "payload")
+        claims = decode_json_segment(segments[1], "payload")
+        try:
+            signature = urlsafe_b64decode(segments[2].encode("ascii"))
+        except (binascii.Error, ValueError):
+            raise JwtParseError("the token's signature is not base64url") from None
+        return header, claims, f"{segments[0]}.{segments[1]}".encode("ascii"), signature
 
     def _signing_key(self, header: dict) -> Key:
         key = self.jwks_cache.get_key(self.jwks_uri, header["kid"])
@@ -390,6 +452,17 @@ def decode_json_segment(segment: str, name: str) -> dict:
     if not isinstance(data, dict):
         raise JwtParseError(f"the token's {name} is not a JSON object")
     return data
+
+
+def check_signature(signing_input: bytes, signature: bytes, key: Key) -> None:
+    """RS256 (RFC 7518 §3.3) by joserfc's algorithm on the key already chosen and checked for this token.
+
+    joserfc's `jws.deserialize_compact` would decode and parse the header and payload a second time; calling
+    the registered algorithm directly keeps joserfc (and `cryptography` under it) doing the cryptography while
+    halving the cost of a verification (see the benchmarks' figure 3b).
+    """
+    if not RS256.verify(signing_input, signature, key):
+        raise JwtInvalidSignatureError("the token's signature is not valid")
 
 
 def check_header(header: dict) -> None:

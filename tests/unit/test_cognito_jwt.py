@@ -31,6 +31,7 @@ from webapp.cognito_jwt import (
     JwtParseError,
     JwtUnsupportedHeaderError,
     KidNotFoundInJwksError,
+    VerifiedTokenCache,
     at_hash,
 )
 
@@ -486,3 +487,45 @@ def test_sign_helper_produces_tokens_joserfc_accepts(idp):
 
     token = sign({"kid": idp.key.kid, "alg": "RS256"}, {"a": 1}, idp.key)
     assert jws.deserialize_compact(token, idp.key).payload == b'{"a":1}'
+
+
+# --- verified-token cache ------------------------------------------------------------------------------------
+
+
+def test_a_cached_token_is_not_verified_again(idp, cache):
+    verified = VerifiedTokenCache()
+    checked = verifier(idp, cache, verified_cache=verified)
+    token = idp.access_token()
+    first = checked.verify(token)
+    cache.preload(idp.jwks_uri, {"keys": []})  # the key is gone: only the cache can still vouch for the token
+    assert checked.verify(token) == first and len(verified) == 1
+
+
+def test_a_cached_token_is_refused_once_it_expires(idp, cache):
+    verified = VerifiedTokenCache()
+    checked = verifier(idp, cache, verified_cache=verified)
+    token = idp.access_token()
+    claims = checked.verify(token)
+    verified.put(token, {**claims, "exp": NOW - 60})  # as if the hour had passed since it was cached
+    refused(checked, token, JwtExpiredError)
+
+
+def test_refused_tokens_and_nonce_checks_are_never_cached(idp, cache):
+    verified = VerifiedTokenCache()
+    refused(verifier(idp, cache, verified_cache=verified), idp.access_token(iss="https://evil.example"),
+            JwtInvalidIssuerError)
+    id_checked = verifier(idp, cache, token_use="id", client_ids=[CLIENT_ID], scopes=None, verified_cache=verified)
+    access_token = idp.access_token()
+    id_checked.verify(idp.id_token(nonce="n", access_token=access_token), nonce="n", access_token=access_token)
+    assert len(verified) == 0
+
+
+def test_the_cache_keeps_the_most_recently_used_tokens(idp, cache):
+    verified = VerifiedTokenCache(max_entries=2)
+    checked = verifier(idp, cache, verified_cache=verified)
+    first, second, third = (idp.access_token(username=name) for name in ("a", "b", "c"))
+    checked.verify(first)
+    checked.verify(second)
+    checked.verify(first)
+    checked.verify(third)
+    assert verified.get(first) is not None and verified.get(second) is None and len(verified) == 2
