@@ -17,25 +17,33 @@ from webapp.config import ApiSettings
 
 
 class ScriptedServer:
-    """Answers every request with the response a test set (`answer`), and records what it was sent."""
+    """Answers with the responses a test queued (`then`), else the one it set (`answer`); records each request."""
 
     def __init__(self):
         self.response = Response("[]", mimetype="application/json")
+        self.queue: list[Response] = []
         self.requests: list[dict] = []
         app = Flask(__name__)
 
         @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
         @app.route("/<path:path>", methods=["GET", "POST"])
         def anything(path):
-            self.requests.append({"path": "/" + path, "headers": dict(request.headers), "args": dict(request.args)})
-            return self.response
+            self.requests.append({"path": "/" + path, "headers": dict(request.headers), "args": dict(request.args),
+                                  "json": request.get_json(force=True, silent=True)})
+            return self.queue.pop(0) if self.queue else self.response
 
         self.server = ServerThread(app).start()
         self.url = self.server.url
 
     def answer(self, body: str, status: int = 200, headers: dict | None = None, mimetype="application/json"):
         self.response = Response(body, status=status, headers=headers or {}, mimetype=mimetype)
+        self.queue.clear()
         self.requests.clear()
+
+    def then(self, body: dict, status: int = 200) -> "ScriptedServer":
+        """Queue a JSON API answer (`application/x-amz-json-1.1`, errors carry `__type` like Cognito's)."""
+        self.queue.append(Response(json.dumps(body), status=status, mimetype="application/x-amz-json-1.1"))
+        return self
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from joserfc import jws
 from joserfc.errors import JoseError
 
@@ -231,6 +231,12 @@ class PasswordTokens:
             return getattr(self.idp, operation)(**params)
         except ClientError as error:
             raise cognito_error(error.response.get("Error", {})) from None
+        except (ParamValidationError, AttributeError, KeyError, TypeError, ValueError):
+            # botocore refusing a value the server handed us (a Session too short to be Cognito's), or its parser
+            # failing on an answer that is not Cognito's JSON (it raises AttributeError on a JSON array).
+            raise UnreachableError(
+                f"{self.client.issuer.api_endpoint} does not answer like Cognito's JSON API ({operation})."
+            ) from None
         except BotoCoreError as error:
             raise UnreachableError(
                 f"Cannot reach Cognito at {self.client.issuer.api_endpoint} ({type(error).__name__})."
