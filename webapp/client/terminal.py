@@ -25,16 +25,22 @@ class Terminal:
 
     def password(self, prompt: str) -> str:
         if self.interactive:
-            return non_empty(getpass.getpass(prompt, stream=self.stderr))
+            return non_empty(self.hidden(prompt))
         return non_empty(self.stdin.readline().rstrip("\r\n"))
 
     def new_password(self, prompt: str) -> str:
         if not self.interactive:
             return non_empty(self.stdin.readline().rstrip("\r\n"), "No new password on standard input.")
-        first = non_empty(getpass.getpass(prompt, stream=self.stderr))
-        if getpass.getpass("Type the new password again: ", stream=self.stderr) != first:
+        first = non_empty(self.hidden(prompt))
+        if self.hidden("Type the new password again: ") != first:
             raise UsageError("The two new passwords differ.")
         return first
+
+    def hidden(self, prompt: str) -> str:
+        try:
+            return getpass.getpass(prompt, stream=self.stderr)
+        except EOFError:  # Ctrl-D at the prompt
+            return ""
 
     def notice(self, message: str) -> None:
         print(message, file=self.stderr)
