@@ -68,7 +68,8 @@ def test_unknown_city_lists_the_cities(scripted):
     [
         (503, '{"error": "temporarily_unavailable"}', "cannot check tokens right now"),
         (502, "<html>Bad gateway</html>", r"HTTP 502 \(http_502\)"),
-        (500, '{"error": "server_error", "error_description": "Oops\\u001b[2J"}', r"HTTP 500 \(server_error\): Oops\[2J"),
+        (500, '{"error": "server_error", "error_description": "Oops\\u001b[2J"}',
+         r"HTTP 500 \(server_error\): Oops\[2J"),
         (302, "", r"HTTP 302"),  # redirects are not followed: the token stays where we sent it
     ],
 )

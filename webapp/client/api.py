@@ -43,7 +43,9 @@ class WeatherApi:
                 allow_redirects=False,
             )
         except requests.RequestException as error:
-            raise UnreachableError(f"Cannot reach the weather API at {self.base_url} ({type(error).__name__}).") from None
+            raise UnreachableError(
+                f"Cannot reach the weather API at {self.base_url} ({type(error).__name__})."
+            ) from None
         if response.status_code != 200:
             raise api_error(response)
         return checked_forecast(json_body(response), self.base_url)
@@ -65,7 +67,8 @@ def checked_forecast(body: Any, base_url: str) -> list[dict[str, Any]]:
 
 def is_forecast_day(day: Any) -> bool:
     return isinstance(day, dict) and all(
-        isinstance(day.get(name), kind) and not isinstance(day.get(name), bool) for name, kind in FORECAST_FIELDS.items()
+        isinstance(day.get(name), kind) and not isinstance(day.get(name), bool)
+        for name, kind in FORECAST_FIELDS.items()
     )
 
 
@@ -85,7 +88,9 @@ def api_error(response: requests.Response) -> ApiError:
     code = printable(str(challenge.get("error") or body.get("error") or f"http_{status}"))
     if status == 403 and code == "insufficient_scope":
         scope = printable(str(challenge.get("scope") or body.get("scope") or "a scope"))
-        return InsufficientScopeError(f"The access token lacks the scope {scope} that the weather API requires.", status, code)
+        return InsufficientScopeError(
+            f"The access token lacks the scope {scope} that the weather API requires.", status, code
+        )
     if status == 401 and code == "invalid_token":
         return InvalidTokenError(
             "The weather API refused the access token (invalid_token): check that it trusts this user pool and "
