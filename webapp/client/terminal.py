@@ -39,7 +39,8 @@ class Terminal:
     def hidden(self, prompt: str) -> str:
         try:
             return getpass.getpass(prompt, stream=self.stderr)
-        except EOFError:  # Ctrl-D at the prompt
+        except EOFError:  # Ctrl-D at the prompt: end its line, then it counts as no password
+            print(file=self.stderr)
             return ""
 
     def notice(self, message: str) -> None:
