@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from webapp.client.errors import SignInError, UnreachableError, printable
+from webapp.client.errors import CommandError, SignInError, UnreachableError, printable
 from webapp.client.token_cache import CachedToken, TokenCache
 from webapp.config import PasswordClient
 
@@ -134,7 +134,12 @@ class PasswordTokens:
             params = {"Token": token.refresh_token, "ClientId": self.client.client_id}
             if self.client.client_secret:
                 params["ClientSecret"] = self.client.client_secret
-            self._call("revoke_token", **params)
+            try:
+                self._call("revoke_token", **params)
+            except (SignInError, UnreachableError) as error:
+                raise CommandError(
+                    f"The cached tokens are removed, but the refresh token was not revoked: {error}"
+                ) from None
 
     # --- obtaining tokens -------------------------------------------------------------------------------------
 
