@@ -11,7 +11,7 @@ import pytest
 from joserfc import jws
 from joserfc.jwk import OctKey
 
-from webapp.client.errors import SignInError, UnreachableError, UsageError
+from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError
 from webapp.client.password import PasswordTokens, secret_hash
 from webapp.client.terminal import Terminal
 from webapp.client.token_cache import TokenCache
@@ -141,3 +141,24 @@ def test_no_password_no_request(scripted, make_tokens):
     with pytest.raises(UsageError, match="No password"):
         make_tokens("").token()
     assert scripted.requests == []
+
+
+def test_forget_revokes_the_refresh_token_with_the_clients_secret(scripted, make_tokens):
+    tokens = make_tokens("pw\n")
+    scripted.then(result()).then({})
+    tokens.token()
+    tokens.forget()
+    assert scripted.requests[1]["headers"]["X-Amz-Target"].endswith(".RevokeToken")
+    assert sent(scripted)[1] == {"Token": "refresh-1", "ClientId": "cli-id", "ClientSecret": "s3cr3t"}
+    tokens.forget()  # nothing cached any more: nothing to revoke
+    assert len(scripted.requests) == 2
+
+
+def test_forget_says_when_the_revocation_failed(scripted, make_tokens, tmp_path):
+    tokens = make_tokens("pw\n")
+    scripted.then(result()).then({"__type": "UnsupportedOperationException", "message": "Revocation is off."}, 400)
+    tokens.token()
+    with pytest.raises(CommandError, match="The cached tokens are removed, but the refresh token was not revoked: "
+                                           r"Cognito refused the request \(UnsupportedOperationException"):
+        tokens.forget()
+    assert list((tmp_path / "cache").iterdir()) == []
