@@ -18,6 +18,7 @@ from webapp.client.token_cache import TokenCache
 from webapp.config import Issuer, PasswordClient
 
 EMAIL = "alice@example.com"
+SECRET = "s3cr3t0123456789abcdefghij"  # Cognito client secrets are 24 to 64 word characters
 SESSION = "AYABeC-session-from-cognito-0123456789"
 
 
@@ -34,7 +35,7 @@ def result(username: str = "uuid-alice", refresh: str | None = "refresh-1") -> d
 
 @pytest.fixture
 def make_tokens(scripted, tmp_path):
-    def make(stdin: str = "", secret: str | None = "s3cr3t", clock=None) -> PasswordTokens:
+    def make(stdin: str = "", secret: str | None = SECRET, clock=None) -> PasswordTokens:
         issuer = f"{scripted.url}/us-east-1_Scripted"
         client = PasswordClient(Issuer(issuer, issuer + "/.well-known/openid-configuration"), "cli-id", secret)
         cache = TokenCache(tmp_path / "cache", **({"clock": clock} if clock else {}))
@@ -55,7 +56,7 @@ def test_sign_in_with_a_secret_hash_unsigned(scripted, make_tokens):
     assert "Authorization" not in request["headers"]  # unsigned: no AWS credentials needed or sent
     assert request["json"] == {
         "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "cli-id",
-        "AuthParameters": {"USERNAME": EMAIL, "PASSWORD": "pw", "SECRET_HASH": secret_hash(EMAIL, "cli-id", "s3cr3t")},
+        "AuthParameters": {"USERNAME": EMAIL, "PASSWORD": "pw", "SECRET_HASH": secret_hash(EMAIL, "cli-id", SECRET)},
     }
     assert token.refresh_token == "refresh-1" and token.username == "uuid-alice"
 
@@ -69,7 +70,7 @@ def test_refresh_hashes_cognitos_name_for_the_user(scripted, make_tokens):
     second = tokens.token()
     assert sent(scripted)[1] == {
         "AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": "cli-id",
-        "AuthParameters": {"REFRESH_TOKEN": "refresh-1", "SECRET_HASH": secret_hash("uuid-alice", "cli-id", "s3cr3t")},
+        "AuthParameters": {"REFRESH_TOKEN": "refresh-1", "SECRET_HASH": secret_hash("uuid-alice", "cli-id", SECRET)},
     }
     assert second.access_token != first.access_token and second.refresh_token == "refresh-1"
 
@@ -83,7 +84,7 @@ def test_new_password_required_answers_as_cognitos_user_name(scripted, make_toke
     assert sent(scripted)[1] == {
         "ClientId": "cli-id", "ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": SESSION,
         "ChallengeResponses": {"USERNAME": "uuid-alice", "NEW_PASSWORD": "Brand-new-1",
-                               "SECRET_HASH": secret_hash("uuid-alice", "cli-id", "s3cr3t")},
+                               "SECRET_HASH": secret_hash("uuid-alice", "cli-id", SECRET)},
     }
     assert scripted.requests[1]["headers"]["X-Amz-Target"].endswith(".RespondToAuthChallenge")
 
@@ -127,14 +128,26 @@ def test_an_answer_without_usable_tokens(scripted, make_tokens, body):
     "answers",
     [
         [[]],  # botocore's parser fails on a JSON array
-        [{"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "short", "ChallengeParameters": {}}],  # < 20 chars
+        [{"AuthenticationResult": []}],
     ],
 )
 def test_answers_that_are_not_cognitos(scripted, make_tokens, answers):
     for answer in answers:
         scripted.then(answer)
-    with pytest.raises(UnreachableError, match="does not answer like Cognito's JSON API"):
+    with pytest.raises(UnreachableError, match="(does not answer like Cognito's JSON API|without tokens)"):
         make_tokens("pw\nnew\n").token()
+
+
+def test_values_botocore_refuses_before_sending(scripted, make_tokens):
+    scripted.then({"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "short", "ChallengeParameters": {}})
+    with pytest.raises(UsageError, match=r"respond_to_auth_challenge request \(Session not valid\)"):
+        make_tokens("pw\nnew\n").token()
+    scripted.then(result()).then({})
+    tokens = make_tokens("pw\n", secret="too-short")
+    tokens.token()  # InitiateAuth carries the secret only inside SECRET_HASH
+    with pytest.raises(CommandError, match=r"removed, but .*\(ClientSecret not valid\).*CLI_CLIENT_SECRET") as excinfo:
+        tokens.forget()
+    assert "too-short" not in str(excinfo.value)
 
 
 def test_no_password_no_request(scripted, make_tokens):
@@ -149,7 +162,7 @@ def test_forget_revokes_the_refresh_token_with_the_clients_secret(scripted, make
     tokens.token()
     tokens.forget()
     assert scripted.requests[1]["headers"]["X-Amz-Target"].endswith(".RevokeToken")
-    assert sent(scripted)[1] == {"Token": "refresh-1", "ClientId": "cli-id", "ClientSecret": "s3cr3t"}
+    assert sent(scripted)[1] == {"Token": "refresh-1", "ClientId": "cli-id", "ClientSecret": SECRET}
     tokens.forget()  # nothing cached any more: nothing to revoke
     assert len(scripted.requests) == 2
 

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from typing import Any, Protocol
 
 import boto3
@@ -23,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from webapp.client.errors import CommandError, SignInError, UnreachableError, printable
+from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError, printable
 from webapp.client.token_cache import CachedToken, TokenCache
 from webapp.config import PasswordClient
 
@@ -136,7 +137,7 @@ class PasswordTokens:
                 params["ClientSecret"] = self.client.client_secret
             try:
                 self._call("revoke_token", **params)
-            except (SignInError, UnreachableError) as error:
+            except CommandError as error:
                 raise CommandError(
                     f"The cached tokens are removed, but the refresh token was not revoked: {error}"
                 ) from None
@@ -236,9 +237,17 @@ class PasswordTokens:
             return getattr(self.idp, operation)(**params)
         except ClientError as error:
             raise cognito_error(error.response.get("Error", {})) from None
-        except (ParamValidationError, AttributeError, KeyError, TypeError, ValueError):
-            # botocore refusing a value the server handed us (a Session too short to be Cognito's), or its parser
-            # failing on an answer that is not Cognito's JSON (it raises AttributeError on a JSON array).
+        except ParamValidationError as error:
+            # botocore's own checks, before sending: a client id or secret of a shape Cognito never issues, or a
+            # value the server handed us (a Session too short to be Cognito's). Only the names are shown: the
+            # report may quote the values.
+            names = ", ".join(sorted(set(re.findall(r"parameter (\w+)", str(error))))) or "a parameter"
+            raise UsageError(
+                f"Cognito would refuse this {operation} request ({names} not valid): check CLI_CLIENT_ID and "
+                "CLI_CLIENT_SECRET."
+            ) from None
+        except (AttributeError, KeyError, TypeError, ValueError):
+            # botocore's parser failing on an answer that is not Cognito's JSON (AttributeError on a JSON array).
             raise UnreachableError(
                 f"{self.client.issuer.api_endpoint} does not answer like Cognito's JSON API ({operation})."
             ) from None
