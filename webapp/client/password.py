@@ -29,7 +29,7 @@ from webapp.client.token_cache import CachedToken, TokenCache
 from webapp.config import PasswordClient
 
 #: Cognito's messages for these are already the one clear line a person needs ("Incorrect username or
-#: password.", "User is not confirmed.", "Password does not conform to policy: …").
+#: password.", "User is not confirmed.", "Password did not conform with policy: …").
 SELF_EXPLANATORY = {
     "NotAuthorizedException",
     "UserNotConfirmedException",
