@@ -1,5 +1,5 @@
-"""Settings for the web app, the weather API and its command-line client: read from the environment once, validated
-once.
+"""Settings for the web app, the weather API and the command-line client: read from the environment once,
+validated once.
 
 Every problem is collected and reported in one `ConfigError`, so a misconfigured deployment fails at start-up
 with a message that lists everything to fix instead of failing on the first request.

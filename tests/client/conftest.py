@@ -1,5 +1,5 @@
-"""Fixtures private to the client's tests: the client run as a command, weather APIs trusting the cli client or
-requiring a scope nobody has, and a scripted HTTP server standing in for odd or hostile APIs."""
+"""Fixtures private to the client's tests: the client run as a command, weather APIs that refuse the cli client or
+require a scope nobody has, and a scripted HTTP server standing in for odd or hostile APIs."""
 
 from __future__ import annotations
 
@@ -83,11 +83,9 @@ def run_cli(capsys, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def client_api(local_cognito):
-    """The weather API trusting all three app clients, so users signed in with the cli client may call it."""
-    clients = local_cognito.clients
-    env = {**local_cognito.env_for_api(),
-           "WEATHER_API_CLIENT_IDS": ",".join(clients[name].client_id for name in ("web", "machine", "cli"))}
+def machine_only_api(local_cognito):
+    """A weather API that trusts the machine client only: users' tokens from the cli client get 401."""
+    env = {**local_cognito.env_for_api(), "WEATHER_API_CLIENT_IDS": local_cognito.clients["machine"].client_id}
     api = WeatherApiServer(ApiSettings.from_env(env))
     yield api
     api.stop()
@@ -96,16 +94,14 @@ def client_api(local_cognito):
 @pytest.fixture(scope="session")
 def write_scope_api(local_cognito):
     """A weather API that requires `weatherapi/write`, a scope no token of the pool carries: every call gets 403."""
-    clients = local_cognito.clients
-    env = {**local_cognito.env_for_api(), "WEATHER_API_SCOPE": "weatherapi/write",
-           "WEATHER_API_CLIENT_IDS": ",".join(clients[name].client_id for name in ("machine", "cli"))}
+    env = {**local_cognito.env_for_api(), "WEATHER_API_SCOPE": "weatherapi/write"}
     api = WeatherApiServer(ApiSettings.from_env(env))
     yield api
     api.stop()
 
 
 @pytest.fixture
-def client_env(local_cognito, client_api, tmp_path) -> dict[str, str]:
+def client_env(local_cognito, weather_api, tmp_path) -> dict[str, str]:
     """The environment a person or service would set for the client, with a cache directory of this test's own."""
     machine, cli = local_cognito.clients["machine"], local_cognito.clients["cli"]
     env = {
@@ -116,7 +112,7 @@ def client_env(local_cognito, client_api, tmp_path) -> dict[str, str]:
         "MACHINE_CLIENT_ID": machine.client_id,
         "MACHINE_CLIENT_SECRET": machine.client_secret,
         "CLI_CLIENT_ID": cli.client_id,
-        "WEATHER_API_URL": client_api.url,
+        "WEATHER_API_URL": weather_api.url,
     }
     if cli.client_secret:
         env["CLI_CLIENT_SECRET"] = cli.client_secret

@@ -65,13 +65,13 @@ def test_concurrent_callers_in_one_process_share_one_fetch(client_env, local_cog
     assert grants(local_cognito) == before + 1
 
 
-def test_json_output_for_scripts(run_cli, client_env, client_api, local_cognito):
+def test_json_output_for_scripts(run_cli, client_env, weather_api):
     result = run_cli(client_env, "forecast", "--machine", "--json", "--city", "tokyo")
     assert result.code == 0, result
     days = json.loads(result.out)
     assert [set(day) for day in days] == [{"date", "temperatureC", "temperatureF", "summary"}] * 5
     token = cached_tokens(client_env)[0]["access_token"]
-    assert days == client_api.get(token=token, params={"city": "tokyo"}).json()
+    assert days == weather_api.get(token=token, params={"city": "tokyo"}).json()
 
 
 def test_the_cache_file_is_private_and_no_token_is_printed(run_cli, client_env):

@@ -19,10 +19,6 @@ from botocore.exceptions import ClientError
 
 from tests.client.conftest import cache_files, cached_tokens
 
-# Remove when the local Cognito's JSON API (InitiateAuth, RespondToAuthChallenge, SignUp, AdminCreateUser,
-# AdminUserGlobalSignOut, RevokeToken; branch cognito-api) is on main: these tests then must pass.
-pytestmark = pytest.mark.xfail(reason="the local Cognito's JSON API is being built (branch cognito-api)", strict=False)
-
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Correct-Horse-9"
 TWO_HOURS_LATER = lambda: time.time() + 7200  # noqa: E731  (the client's clock, past the access token's hour)
@@ -164,10 +160,10 @@ def test_as_a_subprocess_with_the_password_piped(client_env, user):
     assert PASSWORD not in done.stdout + done.stderr
 
 
-def test_an_api_that_does_not_trust_the_cli_client(run_cli, client_env, user, weather_api):
-    """The shared `weather_api` allows only the web and machine clients: the user's token is refused, renewed once
-    (a cached token may have gone bad), refused again, and the message says where to look."""
-    result = run_cli({**client_env, "WEATHER_API_URL": weather_api.url}, "forecast", "--user", user,
+def test_an_api_that_does_not_trust_the_cli_client(run_cli, client_env, user, machine_only_api):
+    """The user's token is refused, renewed once (a cached token may have gone bad), refused again, and the
+    message says where to look."""
+    result = run_cli({**client_env, "WEATHER_API_URL": machine_only_api.url}, "forecast", "--user", user,
                      stdin=PASSWORD + "\n")
     assert result.code == 1
     assert result.err == ("weather-client: The weather API refused the access token (invalid_token): check that it "
