@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -18,6 +19,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.client.conftest import cache_files, cached_tokens
+from webapp.client.password import PasswordTokens
+from webapp.client.terminal import Terminal
+from webapp.client.token_cache import TokenCache
+from webapp.config import ClientSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Correct-Horse-9"
@@ -204,3 +209,20 @@ def test_on_a_terminal_the_password_prompt_does_not_echo(client_env, user):
     assert f"Password for {user}:".encode() in prompt
     assert code == 0, rest
     assert b"Temp. (C)" in rest and PASSWORD.encode() not in prompt + rest
+
+
+def test_an_expired_refresh_token_means_signing_in_again(local_cognito, client_env, user):
+    """31 days on (the cli client's refresh tokens live 30), for Cognito and for the client alike: the refresh is
+    refused as expired, the client says so and signs in with the password. (No API call: the API checks tokens
+    against the real clock, which has not moved.)"""
+    settings = ClientSettings.from_env(client_env, flow="user")
+    later = 31 * 24 * 3600
+    cache = TokenCache(settings.cache_dir, clock=lambda: time.time() + later)
+    notices = io.StringIO()
+    first = PasswordTokens(settings.password, user, TokenCache(settings.cache_dir),
+                           Terminal(io.StringIO(PASSWORD + "\n"), io.StringIO()), timeout=10).token()
+    with local_cognito.clock.moved(later):
+        renewed = PasswordTokens(settings.password, user, cache, Terminal(io.StringIO(PASSWORD + "\n"), notices),
+                                 timeout=10).token()
+    assert notices.getvalue() == f"Your saved sign-in for {user} no longer works; sign in again.\n"
+    assert renewed.refresh_token != first.refresh_token
