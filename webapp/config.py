@@ -1,4 +1,5 @@
-"""Settings for the web app and the weather API: read from the environment once, validated once.
+"""Settings for the web app, the weather API and the command-line client: read from the environment once,
+validated once.
 
 Every problem is collected and reported in one `ConfigError`, so a misconfigured deployment fails at start-up
 with a message that lists everything to fix instead of failing on the first request.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Mapping
 from urllib.parse import urlsplit
 
 from webapp.cognito_jwt import USER_POOL_ID
@@ -252,3 +254,96 @@ class ApiSettings:
         http_timeout = timeout_seconds("HTTP_TIMEOUT", env.get("HTTP_TIMEOUT"), DEFAULT_HTTP_TIMEOUT, problems)
         raise_if_problems("weather API", problems)
         return cls(issuer=issuer, client_ids=client_ids, scope=scope, http_timeout=http_timeout)
+
+
+@dataclass(frozen=True)
+class MachineClient:
+    """A confidential app client allowed the client credentials grant, and the pool's token endpoint."""
+
+    token_endpoint: str
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PasswordClient:
+    """An app client allowed USER_PASSWORD_AUTH, and the pool whose JSON API signs users in."""
+
+    issuer: Issuer
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """What the command-line client (`webapp.client`) needs for one flow: where its tokens come from, the weather
+    API, and where tokens are cached between runs.
+
+    Only the chosen flow's variables are required: a service holding the machine client's credentials has no
+    reason to know the cli client, and a person signing in has no machine secret.
+    """
+
+    weather_api_url: str
+    cache_dir: Path
+    machine: MachineClient | None = None
+    password: PasswordClient | None = None
+    scope: str = DEFAULT_API_SCOPE
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, flow: Literal["machine", "user"]
+    ) -> "ClientSettings":
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        scope = env.get("WEATHER_API_SCOPE", DEFAULT_API_SCOPE).strip()
+        if not scope or " " in scope:
+            problems.append("WEATHER_API_SCOPE must be one scope, like weatherapi/read")
+        settings = cls(
+            weather_api_url=check_url(
+                "WEATHER_API_URL", env.get("WEATHER_API_URL", "http://localhost:5001"), problems
+            ),
+            cache_dir=user_cache_dir(env) / "weather-client",
+            machine=machine_client(env, problems) if flow == "machine" else None,
+            password=password_client(env, problems) if flow == "user" else None,
+            scope=scope,
+            http_timeout=timeout_seconds("HTTP_TIMEOUT", env.get("HTTP_TIMEOUT"), DEFAULT_HTTP_TIMEOUT, problems),
+        )
+        raise_if_problems("weather client", problems)
+        return settings
+
+
+def machine_client(env: Mapping[str, str], problems: list[str]) -> MachineClient:
+    domain = env.get("COGNITO_DOMAIN", "")
+    if domain:
+        domain = check_url("COGNITO_DOMAIN", domain, problems)
+    else:
+        problems.append("COGNITO_DOMAIN is required (e.g. https://myapp.auth.us-east-1.amazoncognito.com)")
+    for name in ("MACHINE_CLIENT_ID", "MACHINE_CLIENT_SECRET"):
+        if not env.get(name):
+            problems.append(f"{name} is required for --machine (the machine app client's id and secret)")
+    return MachineClient(
+        token_endpoint=f"{domain}/oauth2/token",
+        client_id=env.get("MACHINE_CLIENT_ID", ""),
+        client_secret=env.get("MACHINE_CLIENT_SECRET", ""),
+    )
+
+
+def password_client(env: Mapping[str, str], problems: list[str]) -> PasswordClient:
+    if not env.get("CLI_CLIENT_ID"):
+        problems.append("CLI_CLIENT_ID is required for --user (an app client allowing USER_PASSWORD_AUTH)")
+    return PasswordClient(
+        issuer=Issuer.from_env(env, problems),
+        client_id=env.get("CLI_CLIENT_ID", ""),
+        client_secret=env.get("CLI_CLIENT_SECRET") or None,
+    )
+
+
+def user_cache_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_CACHE_HOME`, or `~/.cache` (the XDG Base Directory default; a relative XDG path is ignored, as the
+    specification says)."""
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg)
+    home = env.get("HOME") or str(Path.home())
+    return Path(home) / ".cache"

@@ -1,0 +1,276 @@
+"""A user's tokens from Cognito's JSON API: `InitiateAuth` with USER_PASSWORD_AUTH, then REFRESH_TOKEN_AUTH.
+
+The calls are boto3's `cognito-idp` client, unsigned (these operations take no AWS credentials), pointed at the
+pool's JSON API endpoint (the issuer's origin), so the same code talks to AWS and to the local Cognito.
+
+Hand-written here, because no library does it: SECRET_HASH, the NEW_PASSWORD_REQUIRED challenge, and the choice
+between refreshing and asking for the password again. The password is read through `Prompter` (a hidden
+prompt, or standard input when piped) and never stored; the cache keeps the access and refresh tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from typing import Any, Protocol
+
+import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from joserfc import jws
+from joserfc.errors import JoseError
+
+from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError, printable
+from webapp.client.token_cache import CachedToken, TokenCache
+from webapp.config import PasswordClient
+
+#: Cognito's messages for these are already the one clear line a person needs ("Incorrect username or
+#: password.", "User is not confirmed.", "Password did not conform with policy: …").
+SELF_EXPLANATORY = {
+    "NotAuthorizedException",
+    "UserNotConfirmedException",
+    "PasswordResetRequiredException",
+    "InvalidPasswordException",
+    "UserNotFoundException",
+    "TooManyRequestsException",
+    "LimitExceededException",
+}
+
+
+class Prompter(Protocol):
+    """Where passwords come from (see `webapp.client.terminal`)."""
+
+    def password(self, prompt: str) -> str: ...
+
+    def new_password(self, prompt: str) -> str: ...
+
+    def notice(self, message: str) -> None: ...
+
+
+def secret_hash(username: str, client_id: str, client_secret: str) -> str:
+    """Base64(HMAC-SHA256(key=client secret, message=username + client id)), as Cognito defines SECRET_HASH."""
+    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def token_username(access_token: str) -> str | None:
+    """The access token's `username` claim, read without verifying the signature.
+
+    Only SECRET_HASH on refresh needs it (Cognito hashes its own name for the user, not the e-mail address typed
+    at sign-in), and Cognito checks that hash itself: nothing is trusted on the strength of this value.
+    """
+    try:
+        claims = json.loads(jws.extract_compact(access_token.encode()).payload)
+    except (JoseError, ValueError):
+        return None
+    username = claims.get("username") if isinstance(claims, dict) else None
+    return username if isinstance(username, str) else None
+
+
+def cognito_idp(client: PasswordClient, timeout: float):
+    """boto3's `cognito-idp` client for the pool's JSON API, sending unsigned requests."""
+    config = Config(
+        signature_version=UNSIGNED,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"mode": "standard", "max_attempts": 2},
+    )
+    return boto3.client(
+        "cognito-idp", region_name=client.issuer.region, endpoint_url=client.issuer.api_endpoint, config=config
+    )
+
+
+class PasswordTokens:
+    """A user's tokens for the cli app client: cached, refreshed with the refresh token, and only when that fails
+    obtained again with the password."""
+
+    #: Real Cognito puts only `aws.cognito.signin.user.admin` in InitiateAuth access tokens; the pool adds API
+    #: scopes only through a pre token generation trigger.
+    insufficient_scope_hint = (
+        "Password sign-in tokens carry the API's scope only when the user pool adds it (a pre token generation "
+        "trigger): see \"Calling the API from a service\" in the README."
+    )
+
+    def __init__(
+        self,
+        client: PasswordClient,
+        username: str,
+        cache: TokenCache,
+        prompter: Prompter,
+        *,
+        timeout: float,
+    ):
+        self.client = client
+        self.username = username
+        self.cache = cache
+        self.prompter = prompter
+        self.timeout = timeout
+        self.key = f"user_password|{client.issuer.issuer}|{client.client_id}|{username}"
+        self._idp = None
+
+    @property
+    def idp(self):
+        """Made on first use: building a boto3 client takes a noticeable fraction of a second, which a cached
+        token should not pay."""
+        if self._idp is None:
+            self._idp = cognito_idp(self.client, self.timeout)
+        return self._idp
+
+    def token(self) -> CachedToken:
+        return self.cache.get(self.key, self._obtain)
+
+    def reject(self, token: CachedToken) -> None:
+        """The API refused the access token: the next `token()` refreshes it."""
+        self.cache.expire(self.key, token)
+
+    def forget(self) -> None:
+        """Sign out on this machine: drop the cached tokens and revoke the refresh token (RevokeToken), which also
+        revokes the access tokens issued from it."""
+        token = self.cache.remove(self.key)
+        if token is not None and token.refresh_token:
+            params = {"Token": token.refresh_token, "ClientId": self.client.client_id}
+            if self.client.client_secret:
+                params["ClientSecret"] = self.client.client_secret
+            try:
+                self._call("revoke_token", **params)
+            except CommandError as error:
+                raise CommandError(
+                    f"The cached tokens are removed, but the refresh token was not revoked: {error}"
+                ) from None
+
+    # --- obtaining tokens -------------------------------------------------------------------------------------
+
+    def _obtain(self, stale: CachedToken | None) -> CachedToken:
+        if stale is not None and stale.refresh_token:
+            try:
+                return self._refresh(stale)
+            except SignInError as error:
+                if error.code != "NotAuthorizedException":
+                    raise
+                self.prompter.notice(f"Your saved sign-in for {self.username} no longer works; sign in again.")
+        return self._sign_in()
+
+    def _sign_in(self) -> CachedToken:
+        password = self.prompter.password(f"Password for {self.username}: ")
+        response = self._call(
+            "initiate_auth",
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=self.client.client_id,
+            AuthParameters=self._with_secret_hash({"USERNAME": self.username, "PASSWORD": password}, self.username),
+        )
+        if response.get("ChallengeName"):
+            response = self._answer_challenge(response)
+        return self._tokens(response.get("AuthenticationResult"), refresh_token=None)
+
+    def _answer_challenge(self, response: dict) -> dict:
+        """NEW_PASSWORD_REQUIRED (a user an administrator created with a temporary password) is answered with a
+        new password; other challenges (MFA, custom) need a client this command is not."""
+        challenge = response["ChallengeName"]
+        if challenge != "NEW_PASSWORD_REQUIRED":
+            raise SignInError(
+                f"Cognito asks for {printable(challenge)}, which this command cannot answer: sign in with the "
+                "Hosted UI instead.",
+                challenge,
+            )
+        parameters = response.get("ChallengeParameters") or {}
+        required = required_attributes(parameters.get("requiredAttributes"))
+        if required:
+            names = ", ".join(printable(name.removeprefix("userAttributes.")) for name in required)
+            raise SignInError(
+                f"Cognito needs these attributes before the password can be set: {names}. Set them in the Hosted "
+                "UI, or ask an administrator.",
+                challenge,
+            )
+        # Cognito's name for the user (USER_ID_FOR_SRP) is what the answer and its SECRET_HASH must use.
+        username = parameters.get("USER_ID_FOR_SRP") or self.username
+        new_password = self.prompter.new_password(f"A new password is required for {self.username}. New password: ")
+        response = self._call(
+            "respond_to_auth_challenge",
+            ClientId=self.client.client_id,
+            ChallengeName=challenge,
+            Session=response.get("Session", ""),
+            ChallengeResponses=self._with_secret_hash({"USERNAME": username, "NEW_PASSWORD": new_password}, username),
+        )
+        if response.get("ChallengeName"):
+            return self._answer_challenge(response)
+        return response
+
+    def _refresh(self, stale: CachedToken) -> CachedToken:
+        assert stale.refresh_token is not None
+        parameters = {"REFRESH_TOKEN": stale.refresh_token}
+        response = self._call(
+            "initiate_auth",
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=self.client.client_id,
+            AuthParameters=self._with_secret_hash(parameters, stale.username or self.username),
+        )
+        # Without refresh token rotation Cognito sends no new refresh token: the old one stays in use.
+        return self._tokens(response.get("AuthenticationResult"), refresh_token=stale.refresh_token)
+
+    def _with_secret_hash(self, parameters: dict[str, str], username: str) -> dict[str, str]:
+        if self.client.client_secret:
+            parameters["SECRET_HASH"] = secret_hash(username, self.client.client_id, self.client.client_secret)
+        return parameters
+
+    def _tokens(self, result: Any, *, refresh_token: str | None) -> CachedToken:
+        """The cache entry for an AuthenticationResult, or an error if Cognito sent none that can be used."""
+        if not isinstance(result, dict):
+            raise UnreachableError("Cognito answered without tokens.")
+        access_token, expires_in = result.get("AccessToken"), result.get("ExpiresIn")
+        if not isinstance(access_token, str) or not isinstance(expires_in, int) or expires_in <= 0:
+            raise UnreachableError("Cognito answered without a usable access token.")
+        new_refresh_token = result.get("RefreshToken")
+        return CachedToken(
+            access_token=access_token,
+            expires_at=self.cache.clock() + expires_in,
+            refresh_token=new_refresh_token if isinstance(new_refresh_token, str) else refresh_token,
+            username=token_username(access_token) if self.client.client_secret else None,
+        )
+
+    def _call(self, operation: str, **params: Any) -> dict:
+        """One JSON API call; Cognito's errors become `SignInError` with its `__type` as the code."""
+        try:
+            return getattr(self.idp, operation)(**params)
+        except ClientError as error:
+            raise cognito_error(error.response.get("Error", {})) from None
+        except ParamValidationError as error:
+            # botocore's own checks, before sending: a client id or secret of a shape Cognito never issues, or a
+            # value the server handed us (a Session too short to be Cognito's). Only the names are shown: the
+            # report may quote the values.
+            names = ", ".join(sorted(set(re.findall(r"parameter (\w+)", str(error))))) or "a parameter"
+            raise UsageError(
+                f"Cognito would refuse this {operation} request ({names} not valid): check CLI_CLIENT_ID and "
+                "CLI_CLIENT_SECRET."
+            ) from None
+        except (AttributeError, KeyError, TypeError, ValueError):
+            # botocore's parser failing on an answer that is not Cognito's JSON (AttributeError on a JSON array).
+            raise UnreachableError(
+                f"{self.client.issuer.api_endpoint} does not answer like Cognito's JSON API ({operation})."
+            ) from None
+        except BotoCoreError as error:
+            raise UnreachableError(
+                f"Cannot reach Cognito at {self.client.issuer.api_endpoint} ({type(error).__name__})."
+            ) from None
+
+
+def required_attributes(raw: Any) -> list[str]:
+    """The attribute names of a NEW_PASSWORD_REQUIRED challenge (a JSON array in a string)."""
+    try:
+        names = json.loads(raw or "[]")
+    except ValueError:
+        return ["(unreadable list)"]
+    return [str(name) for name in names] if isinstance(names, list) else []
+
+
+def cognito_error(error: dict) -> SignInError:
+    code = printable(str(error.get("Code") or "UnknownError"))
+    message = printable(str(error.get("Message") or ""))
+    if code in SELF_EXPLANATORY and message:
+        return SignInError(message, code)
+    if code == "ResourceNotFoundException":
+        return SignInError("Cognito does not know the cli app client: check CLI_CLIENT_ID and the user pool.", code)
+    return SignInError(f"Cognito refused the request ({code}{': ' + message if message else ''}).", code)
