@@ -9,7 +9,8 @@ flow in the session under its own state, so several tabs can sign in at once. We
 - the ID token is validated by our one verifier (`webapp.cognito_jwt`: RS256 only, JWKS refetch on an unknown
   kid, exact `iss`, `aud` exactly this client, `exp`, `iat`, `nonce`, `at_hash`, `token_use`), and so is the
   access token (`token_use`, `client_id`); Authlib's own ID token parsing is not used;
-- refreshed ID tokens are validated too (Authlib does not), for the same `iss`, `sub`, `aud` and `auth_time`;
+- refreshed ID tokens are validated too (Authlib does not), for the same `iss`, `sub`, `aud`, `azp` and
+  `auth_time`;
 - an `iss` in the authorization response (RFC 9207) must be the configured issuer (mix-up defence).
 
 Nothing here logs a token: failures are logged by class and OAuth error code only.
@@ -119,13 +120,14 @@ class Components:
 
 
 def user_from_claims(id_claims: dict) -> dict:
-    """The claims the session keeps about the person (the pages show them; `auth_time` guards refreshes)."""
+    """The claims the session keeps about the person (the pages show them; `auth_time` and `azp` guard refreshes)."""
     return {
         "sub": id_claims["sub"],
         "email": id_claims.get("email"),
         "username": id_claims.get("cognito:username"),
         "groups": list(id_claims.get("cognito:groups") or []),
         "auth_time": id_claims.get("auth_time"),
+        "azp": id_claims.get("azp"),
     }
 
 
@@ -320,6 +322,9 @@ class HostedUi:
             # OIDC Core 12.2: auth_time, when present, must still be the original authentication's.
             if user.get("auth_time") is not None and id_claims.get("auth_time") != user["auth_time"]:
                 raise RefreshRejected("the refreshed ID token changed auth_time")
+            # OIDC Core 12.2: azp must be the original's, and absent if the original had none.
+            if id_claims.get("azp") != user.get("azp"):
+                raise RefreshRejected("the refreshed ID token changed azp")
             user = user_from_claims(id_claims)
         merged = {
             "access_token": response["access_token"],
