@@ -125,13 +125,31 @@ class RedisUserIndex:
         """Redis expires the sets itself."""
 
 
+def refresh_lock_lifetime(http_timeout: float) -> float:
+    """How long a session's Redis lock lasts: longer than anything a token refresh does while holding it.
+
+    The lock expires by itself only so that a dead holder does not block the session for good. Expiring under a
+    live holder would let a second process refresh the same session with the same refresh token, so it must
+    outlast the worst case of the sequential calls made under it (`webapp.tokens`, `HostedUi.refresh`): the
+    session's Redis read, discovery (first use), the token endpoint, the JWKS for the access token and again for
+    the ID token (a cold cache or an unknown kid), and the Redis write that publishes the new tokens. requests and
+    redis-py apply `http_timeout` to the connect and again to the read, hence two timeouts per call.
+    """
+    calls = 6
+    return calls * 2 * http_timeout + 1
+
+
 class SessionLocks:
     """One lock per session id: threads of this process queue on a `threading.Lock`; with Redis, processes then
-    queue on a redis-py `Lock` (which expires by itself if its holder dies)."""
+    queue on a redis-py `Lock` (which expires by itself after `lifetime` seconds if its holder dies).
 
-    def __init__(self, client: redis.Redis | None, wait: float):
+    Waiting is bounded by `wait`, shorter than a lock's lifetime: a page does not hang on a stuck refresh, it
+    uses the current token or says "try again" (`webapp.tokens`)."""
+
+    def __init__(self, client: redis.Redis | None, wait: float, lifetime: float):
         self.client = client
         self.wait = wait
+        self.lifetime = lifetime
         self._guard = threading.Lock()
         self._locks: dict[str, tuple[threading.Lock, int]] = {}
 
@@ -161,7 +179,7 @@ class SessionLocks:
             if self.client is None:
                 yield
                 return
-            lock = self.client.lock(f"session-lock:{sid}", timeout=self.wait, sleep=0.02, blocking_timeout=self.wait)
+            lock = self.client.lock(f"session-lock:{sid}", timeout=self.lifetime, sleep=0.02, blocking_timeout=self.wait)
             if not lock.acquire():
                 raise LockTimeout()
             try:
@@ -208,8 +226,10 @@ class SessionStore:
             self.cache = FileSessionCache(str(root / "sessions"))
             self.index = FileUserIndex(root / "users", settings.session_absolute_lifetime)
             app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=self.cache)
-        # A refresh holds the lock for at most one token call; waiting longer than two means something is stuck.
-        self.locks = SessionLocks(redis_client, wait=2 * settings.http_timeout + 1)
+        # A refresh normally makes one token call under the lock; waiting longer than two means something is stuck.
+        self.locks = SessionLocks(
+            redis_client, wait=2 * settings.http_timeout + 1, lifetime=refresh_lock_lifetime(settings.http_timeout)
+        )
         app.config.update(
             SESSION_PERMANENT=False,  # the cookie dies with the browser; the server enforces the lifetimes
             SESSION_REFRESH_EACH_REQUEST=False,  # write only what changed: fewer lost updates, fewer writes

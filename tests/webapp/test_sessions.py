@@ -229,6 +229,20 @@ def test_redis_store_holds_sessions_and_the_user_index(scripted_webapp, hosted, 
 
 
 @pytest.mark.redis
+def test_the_redis_refresh_lock_outlives_the_slowest_refresh(scripted_webapp, hosted, redis_server, request):
+    """While a process holds a session's refresh lock, no other process may take it: the lock must not expire
+    before the calls a refresh makes under it have all timed out. Each is one connect plus one read timeout:
+    discovery, token endpoint, JWKS twice (access then ID token), and the session's Redis read and write."""
+    http_timeout = 3.0
+    running = scripted_webapp(session_redis_url=redis_server.url, http_timeout=http_timeout)
+    client = redis.Redis.from_url(redis_server.url)
+    request.addfinalizer(client.close)
+    slowest_refresh = (4 + 2) * 2 * http_timeout
+    with running.app.extensions["webapp.sessions"].locks.hold("a" * 43):
+        assert client.pttl("session-lock:" + "a" * 43) / 1000 > slowest_refresh
+
+
+@pytest.mark.redis
 def test_pending_flows_work_with_redis(scripted_webapp, hosted, redis_server):
     running = scripted_webapp(session_redis_url=redis_server.url)
     http = requests.Session()
