@@ -47,8 +47,11 @@ def login():
 
 @bp.get("/callback")
 def callback():
+    """Finish a sign-in; a signed-in session this browser already had is replaced, and its refresh token revoked
+    (best effort, like sign-out: a slow or failing revocation never fails the sign-in)."""
     sign_in = hosted_ui().finish_sign_in()
-    sessions.begin(sign_in.user, sign_in.tokens, carry_over=pending_flow_keys())
+    replaced_refresh_token = sessions.begin(sign_in.user, sign_in.tokens, carry_over=pending_flow_keys())
+    hosted_ui().revoke(replaced_refresh_token)
     return redirect(sign_in.next_path)
 
 

@@ -50,15 +50,19 @@ def lifetime_over(data: dict, settings: WebSettings, now: float) -> bool:
     )
 
 
-def begin(user: dict, tokens: dict, *, carry_over: Iterable[str] = ()) -> None:
+def begin(user: dict, tokens: dict, *, carry_over: Iterable[str] = ()) -> str | None:
     """Turn the current session into a signed-in one, under a new id.
 
     Everything in the old session goes except the keys named in `carry_over` (other tabs' pending sign-ins), and
     its id is replaced (Flask-Session's `regenerate` also deletes the old entry), so an id planted before sign-in
     is worthless after it.
+
+    Returns the refresh token of the signed-in session this one replaces (a sign-in finished in a second tab), if
+    any: nothing here refers to it any more, so the caller must revoke it at Cognito.
     """
     kept = {key: session[key] for key in carry_over if key in session}
     old_user, old_sid = session.get("user"), session.sid
+    replaced_refresh_token = (session.get("tokens") or {}).get("refresh_token")
     now = time.time()
     session.clear()
     session.update(kept, user=user, tokens=tokens, signed_in_at=now, last_seen=now, rev=0)
@@ -68,6 +72,7 @@ def begin(user: dict, tokens: dict, *, carry_over: Iterable[str] = ()) -> None:
     store().index.add(user["sub"], session.sid)
     g.session_begun = True
     g.user = CurrentUser.from_session(user)
+    return replaced_refresh_token
 
 
 def end() -> str | None:

@@ -96,6 +96,29 @@ def test_revoked_refresh_token_ends_the_session_without_a_loop(webapp, local_cog
     assert victim.get(f"{webapp.url}/profile", allow_redirects=False).status_code == 302
 
 
+def test_a_second_sign_in_in_the_same_browser_revokes_the_refresh_token_it_replaces(webapp, local_cognito):
+    """Two tabs start signing in; the second to finish replaces the first's session. The first session's refresh
+    token must die at Cognito too, not just be forgotten here (where nobody could revoke it any more)."""
+    http = requests.Session()
+    user = local_cognito.demo_user
+    http.get(webapp.url + "/").raise_for_status()
+    tabs = [fill_login_form(http.get(webapp.url + "/login"), user.email, user.password) for _ in range(2)]
+    store = webapp.app.extensions["webapp.sessions"]
+    refresh_tokens = []
+    for method, action, data in tabs:
+        assert http.request(method, action, data=data).url.startswith(webapp.url)
+        refresh_tokens.append(store.load(http.cookies["session"])["tokens"]["refresh_token"])
+    web = local_cognito.clients["web"]
+
+    def refresh(token: str) -> requests.Response:
+        return requests.post(f"{local_cognito.url}/oauth2/token", timeout=10, auth=(web.client_id, web.client_secret),
+                             data={"grant_type": "refresh_token", "refresh_token": token})
+
+    replaced, current = (refresh(token) for token in refresh_tokens)
+    assert (replaced.status_code, replaced.json().get("error")) == (400, "invalid_grant")
+    assert current.status_code == 200 and is_signed_in(http, webapp.url)
+
+
 def test_sign_out_everywhere_with_cognito(webapp, local_cognito):
     laptop, phone = requests.Session(), requests.Session()
     user = local_cognito.demo_user
