@@ -212,19 +212,41 @@ class DocumentFetchError(Exception):
     """`fetch_json` failed; the message says why (the URL and an HTTP status or error type, nothing secret)."""
 
 
+class ResponseTooLarge(requests.RequestException):
+    """A response body (declared or as sent) longer than the caller's cap; a RequestException, like other ways an
+    HTTP call to the IdP can fail, so every caller already handles it."""
+
+
+def read_capped(response: requests.Response, max_bytes: int) -> bytes:
+    """The body of a response not yet read (`stream=True`, or a requests response hook), at most `max_bytes`.
+
+    A declared Content-Length over the cap is refused before reading; a body sent without one (or longer than
+    declared) stops being read at the cap. Hand-written: requests has no size limit of its own.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise ResponseTooLarge(f"{response.url} declared more than {max_bytes} bytes")
+    body = b""
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > max_bytes:
+            response.close()
+            raise ResponseTooLarge(f"{response.url} sent more than {max_bytes} bytes")
+    return body
+
+
 def fetch_json(session: requests.Session, url: str, *, timeout: float, max_bytes: int) -> Any:
     """GET a JSON document: a timeout, no redirects (Cognito serves its documents directly), a size cap."""
-    body = b""
     try:
         with session.get(
             url, timeout=timeout, allow_redirects=False, stream=True, headers={"Accept": "application/json"}
         ) as response:
             if response.status_code != 200:
                 raise DocumentFetchError(f"{url} answered HTTP {response.status_code}")
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise DocumentFetchError(f"{url} sent more than {max_bytes} bytes")
+            body = read_capped(response, max_bytes)
+    except ResponseTooLarge as error:
+        raise DocumentFetchError(str(error)) from None
     except requests.RequestException as error:
         raise DocumentFetchError(f"{url} is unreachable ({type(error).__name__})") from None
     try:

@@ -35,7 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, current_app, g, redirect, request, session
 
 from webapp import discovery
-from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError
+from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, read_capped
 from webapp.config import CLOCK_SKEW, WebSettings
 from webapp.errors import (
     BadIdentityProviderResponse,
@@ -61,10 +61,20 @@ MAX_PENDING_FLOWS = 5
 # Authorization error codes that mean "the person did not (or could not) sign in", per OIDC Core 3.1.2.6.
 NOT_SIGNED_IN_ERRORS = {"access_denied", "login_required", "consent_required", "interaction_required"}
 IDP_DOWN_ERRORS = {"server_error", "temporarily_unavailable"}
+# Token and revocation responses: three JWTs at most, a few kilobytes each; anything near this is not Cognito.
+MAX_TOKEN_RESPONSE_BYTES = 256 * 1024
 
 
 class RefreshRejected(Exception):
     """The token endpoint refused the refresh token, or what it returned failed validation: the session is over."""
+
+
+def cap_token_response(response: requests.Response, **_) -> requests.Response:
+    """requests response hook for Authlib's sessions: it runs before requests reads the body, so a huge token or
+    revocation response is refused (ResponseTooLarge) instead of being read into memory."""
+    # requests caches a body in `_content`; it has no public way to hand it one read by the caller.
+    response._content = read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
+    return response
 
 
 class PendingFlows(FlaskIntegration):
@@ -198,13 +208,15 @@ class HostedUi:
         )
 
     def _session_options(self) -> dict:
-        """Options for Authlib's requests session: PKCE, client authentication, and a timeout on every call."""
+        """Options for Authlib's requests session: PKCE, client authentication, and a timeout and a size cap on
+        every call."""
         method = "client_secret_basic" if self.settings.client_secret else "none"
         return {
             "code_challenge_method": "S256",
             "token_endpoint_auth_method": method,
             "revocation_endpoint_auth_method": method,
             "default_timeout": self.settings.http_timeout,
+            "hooks": {"response": [cap_token_response]},
         }
 
     # --- sign-in ---

@@ -111,7 +111,8 @@ class HostileIdp(FakeIdp):
         self.authorize_overrides.update(params)
 
     def answer_token(self, answer: TokenAnswer | dict) -> None:
-        """Queue the next token endpoint answer: a body (sent with 200), (status, body), or grant -> either."""
+        """Queue the next token endpoint answer: a body (sent with 200), (status, body), a whole werkzeug Response,
+        or grant -> any of these."""
         self.token_answers.append(answer)
 
     def recorded(self, path: str) -> list[Recorded]:
@@ -206,6 +207,8 @@ class HostileIdp(FakeIdp):
         if answer is not None:
             if callable(answer):
                 answer = answer(grant)
+            if isinstance(answer, Response):
+                return answer
             status, body = answer if isinstance(answer, tuple) else (200, answer)
             return json_response(body, status)
         if not self._client_authenticated(request):

@@ -15,6 +15,7 @@ import time
 import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey
+from werkzeug.wrappers import Response
 
 from tests.idp import CLIENT_ID, b64json, make_key, sign, sign_hs256, stranger_key
 from tests.security.conftest import case, entropy_bits
@@ -162,6 +163,30 @@ def test_oidcc_client_test_userinfo_invalid_sub(browser, hostile):
 ])
 def test_token_response_with_a_malformed_refresh_token(browser, hostile, refresh_token):
     hostile.answer_token(lambda grant: {**hostile.tokens(grant), "refresh_token": refresh_token})
+    response = browser.sign_in()
+    assert (response.status_code, browser.is_signed_in()) == (502, False)
+
+
+HUGE = 4 * 1024 * 1024  # far beyond any token response Cognito sends
+
+
+def padded_tokens(idp: HostileIdp, grant, *, declared: bool) -> Response:
+    """An honest token response padded to HUGE bytes: with a Content-Length, or streamed without one."""
+    prefix = json.dumps(idp.tokens(grant))[:-1] + ', "padding": "'
+    chunks = [prefix.encode(), *[b"x" * 65536] * (HUGE // 65536), b'"}']
+    if declared:
+        return Response(b"".join(chunks), content_type="application/json")
+    return Response(iter(chunks), content_type="application/json")
+
+
+@pytest.mark.parametrize("declared", [
+    case("token-response-huge-declared", True, source="RFC 9700 §4 / OWASP ASVS V13 (bounded input from a server)",
+         expect="sign-in refused (502 page): a token response that declares more than the cap is not read"),
+    case("token-response-huge-streamed", False, source="RFC 9700 §4 / OWASP ASVS V13 (bounded input from a server)",
+         expect="sign-in refused (502 page): a token response streamed without a length stops being read at the cap"),
+])
+def test_huge_token_response_is_refused(browser, hostile, declared):
+    hostile.answer_token(lambda grant: padded_tokens(hostile, grant, declared=declared))
     response = browser.sign_in()
     assert (response.status_code, browser.is_signed_in()) == (502, False)
 
