@@ -217,23 +217,32 @@ class ResponseTooLarge(requests.RequestException):
     HTTP call to the IdP can fail, so every caller already handles it."""
 
 
-def read_capped(response: requests.Response, max_bytes: int) -> bytes:
+class ResponseTooSlow(requests.Timeout):
+    """The body was still arriving at the caller's deadline (requests' timeout bounds each read, not the whole)."""
+
+
+def read_capped(response: requests.Response, max_bytes: int, *, deadline: float | None = None) -> bytes:
     """The body of a response not yet read (`stream=True`, or a requests response hook), at most `max_bytes`.
 
     A declared Content-Length over the cap is refused before reading; a body sent without one (or longer than
-    declared) stops being read at the cap. Hand-written: requests has no size limit of its own.
+    declared) stops being read at the cap. With a `deadline` (a `time.monotonic()` value), a body still
+    trickling in at that moment is abandoned too. Hand-written: requests has neither limit of its own.
     """
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         response.close()
         raise ResponseTooLarge(f"{response.url} declared more than {max_bytes} bytes")
-    body = b""
+    chunks, size = [], 0
     for chunk in response.iter_content(64 * 1024):
-        body += chunk
-        if len(body) > max_bytes:
+        size += len(chunk)
+        if size > max_bytes:
             response.close()
             raise ResponseTooLarge(f"{response.url} sent more than {max_bytes} bytes")
-    return body
+        if deadline is not None and time.monotonic() > deadline:
+            response.close()
+            raise ResponseTooSlow(f"{response.url} was still sending at the deadline")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def fetch_json(session: requests.Session, url: str, *, timeout: float, max_bytes: int) -> Any:

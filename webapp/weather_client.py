@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from werkzeug.datastructures import WWWAuthenticate
 
+from webapp.cognito_jwt import ResponseTooLarge, read_capped
 from webapp.config import DEFAULT_API_SCOPE, WebSettings
 
 EXTENSION = "webapp.weather_client"
@@ -135,9 +136,11 @@ class WeatherClient:
         try:
             with self.http.get(self.url, params=params, auth=BearerAuth(access_token), timeout=self.timeout,
                                stream=True, allow_redirects=False) as response:
-                body = read_capped(response, deadline)
+                body = read_capped(response, MAX_BODY_BYTES, deadline=deadline)
                 return response.status_code, body, response.headers.get("WWW-Authenticate", "")
-        except requests.Timeout:
+        except ResponseTooLarge:
+            raise WeatherApiUnavailable("response_too_large") from None
+        except requests.Timeout:  # including a body still arriving at the deadline
             raise WeatherApiTimeout() from None
         except requests.ConnectionError as failure:
             # A body that stops arriving surfaces as a ConnectionError wrapping urllib3's read timeout.
@@ -149,23 +152,6 @@ class WeatherClient:
 
     def close(self) -> None:
         self.http.close()
-
-
-def read_capped(response: requests.Response, deadline: float) -> bytes:
-    """The body, or an error if it is larger than any forecast or still trickling in at the deadline.
-
-    The read timeout applies to each socket read; the deadline bounds the whole body, so an API that sends a
-    byte a second cannot hold a request thread for minutes.
-    """
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=8192):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise WeatherApiUnavailable("response_too_large")
-        if time.monotonic() > deadline:
-            raise WeatherApiTimeout()
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def required_scope(challenge: str) -> str:
