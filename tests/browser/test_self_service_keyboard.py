@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.local_cognito.accounts_support import PASSWORD, latest_code, new_email
 
@@ -23,19 +24,19 @@ def test_sign_up_and_confirm_with_the_keyboard_alone(page, local_cognito):
     page.wait_for_url("**/signup?**")
 
     email = new_email("keyboard")
-    assert page.evaluate("document.activeElement.id") == "username"
+    expect(page.locator("#username")).to_be_focused()  # autofocus lands after load: expect() waits for it
     page.keyboard.type(email)
     page.keyboard.press("Tab")
     page.keyboard.type("weak")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "password"  # the field with the error
+    expect(page.locator("#password")).to_be_focused()  # the field with the error
     assert page.get_by_role("alert").is_visible()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/confirm?**")
 
-    assert page.evaluate("document.activeElement.id") == "code"  # the email is already filled in
+    expect(page.locator("#code")).to_be_focused()  # the email is already filled in
     page.keyboard.type(latest_code(local_cognito, email))
     with page.expect_request(lambda request: request.url.startswith(f"{CALLBACK}?")) as back_at_the_client:
         page.keyboard.press("Enter")
