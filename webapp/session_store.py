@@ -76,8 +76,15 @@ class FileUserIndex:
         if not SESSION_ID.match(sid):
             raise ValueError("not a session id")
         folder = self._folder(sub)
-        folder.mkdir(exist_ok=True, mode=0o700)
-        (folder / sid).touch(mode=0o600)
+        # The sweep removes a user's folder once it is empty; it may do so between our mkdir and touch.
+        for _ in range(3):
+            folder.mkdir(exist_ok=True, mode=0o700)
+            try:
+                (folder / sid).touch(mode=0o600)
+                return
+            except FileNotFoundError:
+                continue
+        raise FileNotFoundError(folder)
 
     def remove(self, sub: str, sid: str) -> None:
         (self._folder(sub) / sid).unlink(missing_ok=True)
@@ -90,12 +97,23 @@ class FileUserIndex:
         shutil.rmtree(self._folder(sub), ignore_errors=True)
 
     def remove_stale(self) -> None:
-        """Entries older than the absolute lifetime point at sessions that have ended one way or another."""
+        """Entries older than the absolute lifetime point at sessions that have ended one way or another; a user
+        left with none loses the folder too, so the index does not grow with every user who ever signed in.
+        Sign-ins and sign-outs go on meanwhile: an entry or folder that vanishes under the sweep is skipped."""
         cutoff = time.time() - self.lifetime
         for folder in self.root.iterdir():
-            for entry in folder.iterdir() if folder.is_dir() else ():
-                if entry.stat().st_mtime < cutoff:
-                    entry.unlink(missing_ok=True)
+            if not folder.is_dir():
+                continue
+            for entry in folder.iterdir():
+                try:
+                    if entry.stat().st_mtime < cutoff:
+                        entry.unlink(missing_ok=True)
+                except FileNotFoundError:
+                    continue
+            try:
+                folder.rmdir()  # only succeeds when empty
+            except OSError:
+                continue
 
 
 class RedisUserIndex:

@@ -193,6 +193,19 @@ def test_file_index_drops_entries_older_than_the_absolute_lifetime(tmp_path):
     assert index.sids("alice") == ["b" * 43]
 
 
+def test_file_index_forgets_users_whose_entries_are_all_stale(tmp_path):
+    index = FileUserIndex(tmp_path / "users", lifetime=60)
+    index.add("alice", "a" * 43)
+    index.add("bob", "b" * 43)
+    old = time.time() - 120
+    for entry in (tmp_path / "users").glob(f"*/{'a' * 43}"):
+        os.utime(entry, (old, old))
+    index.remove_stale()
+    assert len(list((tmp_path / "users").iterdir())) == 1  # bob's folder only
+    index.add("alice", "c" * 43)  # a returning user gets a folder again
+    assert index.sids("alice") == ["c" * 43]
+
+
 def test_a_session_ended_elsewhere_is_not_resurrected_by_a_request_in_flight(app_url, hosted, shared_scripted_webapp):
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted)
