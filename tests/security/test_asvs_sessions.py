@@ -193,9 +193,9 @@ def test_idle_timeout(webapp_factory, person):
 def test_absolute_timeout(webapp_factory, person):
     app = webapp_factory(session_absolute_lifetime=2)
     browser = signed_in_browser(app.url, person)
-    time.sleep(1.0)
+    time.sleep(0.5)  # early, so a slow machine has 1.5 s to make this visit before the lifetime ends
     still_there = browser.get("/profile").status_code
-    time.sleep(1.2)
+    time.sleep(1.7)  # 2.2 s after the sign-in at least, however slow the visits were
     assert (still_there, browser.get("/profile").status_code) == (200, 401)
 
 
