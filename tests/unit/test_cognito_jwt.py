@@ -35,7 +35,12 @@ from webapp.cognito_jwt import (
     at_hash,
 )
 
-NOW = int(time.time())
+NOW = int(time.time())  # only for claims of the wrong type, where the value does not matter
+
+
+def now() -> int:
+    """The clock when a test mints its token: the suite may reach a test minutes after this module was imported."""
+    return int(time.time())
 HEADER = b64json({"kid": "key-1", "alg": "RS256"})
 
 
@@ -264,25 +269,25 @@ def test_duplicate_header_members(idp, access):
 
 
 def test_expired(idp, access):
-    refused(access, idp.access_token(iat=NOW - 7200, exp=NOW - 60), JwtExpiredError)
+    refused(access, idp.access_token(iat=now() - 7200, exp=now() - 60), JwtExpiredError)
 
 
 def test_expired_within_leeway_passes(idp, cache):
-    token = idp.access_token(iat=NOW - 7200, exp=int(time.time()) - 30)
+    token = idp.access_token(iat=now() - 7200, exp=now() - 30)
     assert verifier(idp, cache, leeway=300).verify(token)
     refused(verifier(idp, cache), token, JwtExpiredError)
 
 
 def test_not_yet_valid_nbf(idp, access):
-    refused(access, idp.access_token(nbf=NOW + 600), JwtNotYetValidError)
+    refused(access, idp.access_token(nbf=now() + 600), JwtNotYetValidError)
 
 
 def test_issued_in_the_future(idp, access):
-    refused(access, idp.access_token(iat=NOW + 600, exp=NOW + 4200), JwtNotYetValidError)
+    refused(access, idp.access_token(iat=now() + 600, exp=now() + 4200), JwtNotYetValidError)
 
 
 def test_iat_and_nbf_in_the_future_within_leeway_pass(idp, cache):
-    token = idp.access_token(iat=NOW + 30, nbf=NOW + 30)
+    token = idp.access_token(iat=now() + 30, nbf=now() + 30)
     assert verifier(idp, cache, leeway=300).verify(token)
 
 
@@ -506,7 +511,7 @@ def test_a_cached_token_is_refused_once_it_expires(idp, cache):
     checked = verifier(idp, cache, verified_cache=verified)
     token = idp.access_token()
     claims = checked.verify(token)
-    verified.put(token, {**claims, "exp": NOW - 60})  # as if the hour had passed since it was cached
+    verified.put(token, {**claims, "exp": now() - 60})  # as if the hour had passed since it was cached
     refused(checked, token, JwtExpiredError)
 
 
