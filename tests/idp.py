@@ -91,6 +91,7 @@ class FakeIdp:
         self.answers: dict[str, Response] = {}
         self.delay = 0.0
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self.server.start(self.wsgi)
 
     def reset(self) -> None:
@@ -130,10 +131,23 @@ class FakeIdp:
         data = body if isinstance(body, (str, bytes)) else json.dumps(body)
         self.answers[path] = Response(data, status, headers, content_type="application/json")
 
+    def count_hit(self, path: str) -> None:
+        """Count a request on arrival (call with `_lock` held), waking `wait_for_hit`."""
+        self.hits[path] += 1
+        self._arrived.notify_all()
+
+    def wait_for_hit(self, path: str, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until `path` has had `count` requests. A test whose client gives up on this server (a timeout
+        test) calls it before it ends: on a loaded machine the abandoned request can reach the server late, and
+        would then be counted in the next test's `hits`."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self.hits[path] >= count, timeout):
+                raise AssertionError(f"{path} had {self.hits[path]} requests, not {count}, within {timeout}s")
+
     def wsgi(self, environ, start_response):
         request = Request(environ)
         with self._lock:
-            self.hits[request.path] += 1
+            self.count_hit(request.path)
         if self.delay:
             time.sleep(self.delay)
         response = self.answers.get(request.path)

@@ -172,7 +172,7 @@ class HostileIdp(FakeIdp):
         if handler is None:
             return super().wsgi(environ, start_response)
         with self._lock:
-            self.hits[request.path] += 1
+            self.count_hit(request.path)
             self.requests.append(Recorded(request.method, request.path, request.args.to_dict(),
                                           request.form.to_dict(), request.headers.get("Authorization")))
         if self.delay:
