@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.servers import require_binary
 
@@ -31,5 +32,6 @@ def page(chromium):
     context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)  # expect() retries for 5 s by default: the same patience as every action
     yield page
     context.close()

@@ -31,7 +31,7 @@ def test_sign_up_and_confirm_with_the_keyboard_alone(page, local_cognito):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator("#password")).to_be_focused()  # the field with the error
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url("**/confirm?**")
