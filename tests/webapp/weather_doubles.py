@@ -17,7 +17,7 @@ import requests
 
 from tests.servers import ServerThread
 
-# A held request waits at most this long (the web app gives up long before; teardown releases it at once).
+# A held request waits at most this long (the web app gives up long before; stopping the server releases it).
 HOLD_LIMIT = 30
 
 
