@@ -63,6 +63,17 @@ def sign_hs256(header: dict, claims: dict, secret: bytes) -> str:
     return f"{signing_input}.{urlsafe_b64encode(mac).decode()}"
 
 
+def past_half_life(expires_in: int = 3600) -> dict:
+    """`iat` and `exp` of an access token that expires in `expires_in` seconds and has lived two thirds of its life.
+
+    The web app refreshes a token `token_refresh_margin` seconds before it expires but never before its half-life
+    (`webapp.hosted_ui.refresh_time`), so with a margin of at least `expires_in` such a token is due the moment
+    it is issued: every use of it refreshes it.
+    """
+    now = int(time.time())
+    return {"iat": now - 2 * expires_in, "exp": now + expires_in}
+
+
 def apply(claims: dict, overrides: dict) -> dict:
     """`claims` updated with `overrides`; an override of None removes the claim."""
     result = dict(claims)

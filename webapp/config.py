@@ -160,7 +160,9 @@ class WebSettings:
     # Sliding: a session unused this long ends. Absolute: no session outlives this, whatever refreshes happen.
     session_idle_timeout: int = DEFAULT_IDLE_TIMEOUT
     session_absolute_lifetime: int = DEFAULT_ABSOLUTE_LIFETIME
-    # Refresh the access token this long before it expires, so no request ever sends one about to lapse.
+    # Refresh the access token this long before it expires, so no request ever sends one about to lapse; never
+    # before half its lifetime, though, so short-lived tokens are not refreshed on every request
+    # (`webapp.hosted_ui.refresh_time`).
     token_refresh_margin: int = DEFAULT_REFRESH_MARGIN
     # Every call to the IdP (discovery, JWKS, token, revocation, JSON API) gives up after this many seconds.
     http_timeout: float = DEFAULT_HTTP_TIMEOUT

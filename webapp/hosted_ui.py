@@ -141,6 +141,17 @@ def user_from_claims(id_claims: dict) -> dict:
     }
 
 
+def refresh_time(issued_at: float, expires_at: float, margin: int) -> float:
+    """When to refresh an access token valid from `issued_at` to `expires_at`: `margin` seconds before it expires,
+    but never before half its lifetime has passed.
+
+    Cognito lets a pool issue access tokens that live 5 minutes, no longer than the default margin: without the
+    cap such a token would be due the moment it is issued and every request would refresh it, hammering the token
+    endpoint and its rate limits. With it, a session refreshes once per token lifetime whatever the pool's.
+    """
+    return expires_at - min(margin, (expires_at - issued_at) // 2)
+
+
 def pending_flow_keys() -> list[str]:
     """Session keys of the sign-ins still pending in other tabs (kept when one of them completes)."""
     return [key for key in session if key.startswith(FLOW_KEY_PREFIX)]
@@ -262,11 +273,7 @@ class HostedUi:
             raise SignInNotVerified(error=type(error).__name__, next_path=next_path) from None
         if access_claims.get("sub") != id_claims.get("sub"):
             raise SignInNotVerified(error="sub_mismatch", next_path=next_path)
-        tokens = {
-            "access_token": token["access_token"],
-            "refresh_token": token.get("refresh_token"),
-            "expires_at": access_claims["exp"],
-        }
+        tokens = self._session_tokens(token["access_token"], token.get("refresh_token"), access_claims)
         return SignIn(user_from_claims(id_claims), tokens, flow["next_path"])
 
     def _check_response_issuer(self, metadata: discovery.ProviderMetadata, next_path: str | None) -> None:
@@ -338,12 +345,18 @@ class HostedUi:
             if id_claims.get("azp") != user.get("azp"):
                 raise RefreshRejected("the refreshed ID token changed azp")
             user = user_from_claims(id_claims)
-        merged = {
-            "access_token": response["access_token"],
-            "refresh_token": response.get("refresh_token") or tokens["refresh_token"],
+        refresh_token = response.get("refresh_token") or tokens["refresh_token"]
+        return self._session_tokens(response["access_token"], refresh_token, access_claims), user
+
+    def _session_tokens(self, access_token: str, refresh_token: str | None, access_claims: dict) -> dict:
+        """The session's ``tokens`` (see `webapp.sessions`) from a validated sign-in or refresh: the access token
+        with its expiry and the time `webapp.tokens` refreshes it, and the refresh token."""
+        return {
+            "access_token": access_token,
+            "refresh_token": refresh_token,
             "expires_at": access_claims["exp"],
+            "refresh_at": refresh_time(access_claims["iat"], access_claims["exp"], self.settings.token_refresh_margin),
         }
-        return merged, user
 
     def _refresh_grant(self, client, refresh_token: str) -> dict:
         try:

@@ -4,7 +4,8 @@ The browser holds only an opaque session id; tokens and claims stay in the store
 signed-in session holds:
 
 - ``user``: the claims the pages show (``sub``, ``email``, ``username``, ``groups``, and ``auth_time``);
-- ``tokens``: ``access_token``, ``refresh_token``, ``expires_at`` (the access token's ``exp``);
+- ``tokens``: ``access_token``, ``refresh_token``, ``expires_at`` (the access token's ``exp``) and ``refresh_at``
+  (when `webapp.tokens` refreshes it: TOKEN_REFRESH_MARGIN before ``exp``, but not before half its lifetime);
 - ``signed_in_at`` and ``last_seen``: the absolute lifetime counts from the first, the idle timeout from the second;
 - ``rev``: bumped whenever a request writes the session to the store before it ends (a token refresh), so a
   request that loaded an older copy adopts the newer tokens instead of overwriting them.

@@ -1,12 +1,15 @@
 """The current session's access token, refreshed on the server ahead of expiry, one refresh at a time.
 
-`fresh_access_token()` is what pages that call an API use. It raises `SignInRequired` (the session is over: show
-the sign-in page) or `TokenServiceUnavailable` (Cognito's token endpoint is down and the current token is about
-to expire or was refused: show "try again", the session is kept); both render through the error handler in
-`webapp.errors`, so callers just let them propagate. While the token endpoint is down, a token that is inside
-the refresh margin but still has MIN_VALIDITY seconds left is used rather than failing the page.
+`fresh_access_token()` is what pages that call an API use. The token is refreshed once it reaches its
+``refresh_at``, set when it was issued (`webapp.hosted_ui.refresh_time`): TOKEN_REFRESH_MARGIN seconds before it
+expires, but never before half its lifetime, so a pool's short-lived tokens are refreshed once per lifetime rather
+than on every request. It raises `SignInRequired` (the session is over: show the sign-in page) or
+`TokenServiceUnavailable` (Cognito's token endpoint is down and the current token is about to expire or was
+refused: show "try again", the session is kept); both render through the error handler in `webapp.errors`, so
+callers just let them propagate. While the token endpoint is down, a token that is due for refresh but still has
+MIN_VALIDITY seconds left is used rather than failing the page.
 
-Single-flight: N concurrent requests of one session that all find the token near expiry cause one refresh. They
+Single-flight: N concurrent requests of one session that all find the token due cause one refresh. They
 queue on the session's lock (threads of this process, then a Redis lock across processes when Redis holds the
 sessions); whoever gets it first re-reads the session from the store and refreshes only if nobody else has since
 this request loaded it. The new tokens are written to the store before the lock is released.
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import current_app, g, session
+from flask import g, session
 
 from webapp import sessions
 from webapp.errors import SignInRequired, TokenServiceUnavailable
@@ -32,7 +35,8 @@ MIN_VALIDITY = 30
 
 
 def fresh_access_token(*, force_refresh: bool = False) -> str:
-    """The session's access token, valid for at least TOKEN_REFRESH_MARGIN seconds unless refreshing failed.
+    """The session's access token, refreshed first if it reached its ``refresh_at``; a token that is due but
+    still valid for MIN_VALIDITY seconds is returned if refreshing fails.
 
     `force_refresh`: the caller saw the current token refused (an API answered 401); get another one, unless a
     concurrent request already did.
@@ -40,8 +44,8 @@ def fresh_access_token(*, force_refresh: bool = False) -> str:
     if g.get("user") is None or "tokens" not in session:
         raise SignInRequired(next_path=current_page())
     tokens = session["tokens"]
-    margin = current_app.config["SETTINGS"].token_refresh_margin
-    if not force_refresh and tokens["expires_at"] - margin > time.time():
+    # Sessions stored before ``refresh_at`` existed lack it: refreshing them now stores one.
+    if not force_refresh and tokens.get("refresh_at", 0) > time.time():
         return tokens["access_token"]
     seen_rev = session.get("rev", 0)
     try:
@@ -64,6 +68,9 @@ def _refresh_unless_done(seen_rev: int) -> str:
     if stored is None or "tokens" not in stored:
         sessions.end()  # ended meanwhile (signed out in another tab, or everywhere)
         raise SignInRequired(next_path=current_page())
+    # Another request refreshed after this one loaded the session: its token is the newest there is, so take it
+    # while it is valid, even if already due (`refresh_at` passed: Cognito's clock more than half a lifetime behind
+    # ours). Refreshing again would turn one refresh into one per waiting request.
     if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > time.time():
         sessions.adopt(stored)
         return stored["tokens"]["access_token"]

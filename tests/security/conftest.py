@@ -3,6 +3,7 @@
 - `hostile` (per test): the session's `HostileIdp`, reset (honest, default keys and documents) before and after.
 - `rp`: one web app (the relying party) for the session, configured against the hostile IdP; `fresh_rp(**changes)`
   builds a new one with other `WebSettings` (cold discovery and JWKS caches), stopped after the test.
+- `refreshing_rp`: a web app that refreshes the tokens on every use of the access token.
 - `browser` / `another_browser`: hostile browsers on `rp`.
 - `api`: one weather API for the session trusting the hostile IdP, caches warm and slow to refetch;
   `fresh_api(**changes)` builds one with other `ApiSettings`.
@@ -22,7 +23,7 @@ import pytest
 from tests.conftest import TEST_SECRET
 from tests.fixtures.weather_api import WeatherApiServer
 from tests.fixtures.webapp import serve_webapp
-from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID
+from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID, past_half_life
 from tests.security.conformance_report import ConformanceReport
 from tests.security.hostile_browser import HostileBrowser
 from tests.security.hostile_idp import HostileIdp
@@ -133,14 +134,22 @@ def fresh_api(hostile):
 
 
 @pytest.fixture(scope="session")
-def refreshing_rp(hostile_idp, tmp_path_factory):
-    """A web app that refreshes the tokens on every use of the access token (the profile page uses it)."""
+def always_refreshing_rp(hostile_idp, tmp_path_factory):
+    """A web app whose refresh margin exceeds any token's lifetime (the tokens' half-life still bounds it)."""
     sessions = str(tmp_path_factory.mktemp("refreshing-rp-sessions"))
     running = serve_webapp(
         lambda url: rp_settings(hostile_idp, url, session_dir=sessions, token_refresh_margin=10**6)
     )
     yield running
     running.stop()
+
+
+@pytest.fixture
+def refreshing_rp(always_refreshing_rp, hostile):
+    """A web app that refreshes the tokens on every use of the access token (the profile page uses it): the
+    hostile IdP issues access tokens past their half-life, which the huge margin makes due at once."""
+    hostile.access_defaults = past_half_life()
+    return always_refreshing_rp
 
 
 def entropy_bits(value: str) -> float:

@@ -9,7 +9,8 @@ endpoints, so a web app configured with `cognito_domain = idp.url` talks to noth
 - `POST /oauth2/token`: honest by default, like Cognito: client authentication (Basic), single-use codes bound
   to their redirect URI, PKCE S256, tokens carrying the nonce and `at_hash`, refresh without rotation.
   `answer_token(...)` queues what the next call returns instead (a forged token response, an OAuth error, a 5xx);
-  `check_pkce = False` plays an authorization server that forgets PKCE.
+  `check_pkce = False` plays an authorization server that forgets PKCE; `access_defaults` are claims every
+  access token gets (`past_half_life()` makes each one due for refresh when issued).
 - `GET /oauth2/userInfo`, `POST /oauth2/revoke`, `GET /logout`, and the JSON API's `GlobalSignOut` at `POST /`:
   honest and recorded (`userinfo_answer` overrides userInfo).
 
@@ -94,6 +95,8 @@ class HostileIdp(FakeIdp):
         self.authorize_overrides: dict[str, Any] = {}
         self.userinfo_answer: tuple[int, Any] | None = None
         self.check_pkce = True
+        # Claims every access token gets unless `tokens(access=...)` overrides them (e.g. `past_half_life()`).
+        self.access_defaults: dict[str, Any] = {}
 
     def reset(self) -> None:
         super().reset()
@@ -137,7 +140,8 @@ class HostileIdp(FakeIdp):
         Both are signed by `key` (default: the published key)."""
         key = key or self.key
         sub, auth_time = (grant.sub, grant.auth_time) if grant else (USER_SUB, int(time.time()))
-        access_token = self.token(apply(self.claims("access", sub=sub, auth_time=auth_time), access or {}), key=key)
+        access_claims = self.claims("access", sub=sub, auth_time=auth_time)
+        access_token = self.token(apply(access_claims, {**self.access_defaults, **(access or {})}), key=key)
         id_claims = self.claims("id", sub=sub, auth_time=auth_time, email=USER_EMAIL,
                                 at_hash=at_hash_of(access_token))
         if nonce and grant and grant.nonce:

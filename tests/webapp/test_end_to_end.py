@@ -69,6 +69,26 @@ def test_access_token_is_refreshed_ahead_of_expiry(webapp, local_cognito):
     assert local_cognito.grant_count("refresh_token") == before + 1
 
 
+def test_a_margin_beyond_the_token_lifetime_refreshes_once_per_token_at_its_half_life(webapp_factory, local_cognito):
+    # Cognito pools can issue access tokens no longer-lived than the refresh margin (5 minutes, as the default
+    # margin). Here the margin (2 hours) exceeds the local pool's 60-minute tokens: a token is still used until
+    # its half-life, then refreshed once, instead of being refreshed on every request.
+    app = webapp_factory(token_refresh_margin=2 * 60 * 60)
+    user = local_cognito.demo_user
+    fresh = requests.Session()
+    sign_in(fresh, app.url, user.email, user.password)
+    before = local_cognito.grant_count("refresh_token")
+    for _ in range(5):
+        assert is_signed_in(fresh, app.url)  # the profile page uses the access token
+    assert local_cognito.grant_count("refresh_token") == before
+    past_half_life = requests.Session()
+    with local_cognito.clock.moved(-31 * 60):  # issued 31 minutes ago, expiring in 29
+        sign_in(past_half_life, app.url, user.email, user.password)
+    for _ in range(5):
+        assert is_signed_in(past_half_life, app.url)
+    assert local_cognito.grant_count("refresh_token") == before + 1
+
+
 def test_concurrent_requests_of_one_session_refresh_once(webapp, local_cognito):
     http = requests.Session()
     user = local_cognito.demo_user

@@ -1,17 +1,17 @@
 """Token refresh against a scripted token endpoint: merging, validation, failures, single-flight in threads.
 
-`token_refresh_margin` larger than the tokens' lifetime makes every use of the access token refresh it, which is
-how these tests reach the refresh path without waiting for a token to expire.
+`token_refresh_margin` larger than the tokens' lifetime, with tokens issued past their half-life (`past_half_life`),
+makes every use of the access token refresh it, which is how these tests reach the refresh path without waiting
+for a token to expire. (A fresh token is never due before its half-life, however large the margin.)
 """
 
 from __future__ import annotations
-
-import time
 
 import pytest
 import requests
 
 from tests.fixtures.webapp import concurrent_gets
+from tests.idp import past_half_life
 from tests.webapp.conftest import scripted_sign_in, token_response
 from tests.webapp.scripted_idp import TOKEN_PATH
 
@@ -29,14 +29,20 @@ def refreshes(hosted) -> list[dict]:
     return [r.form for r in hosted.recorded(TOKEN_PATH) if r.form.get("grant_type") == "refresh_token"]
 
 
-def refreshed(hosted, *, rotate_to: str | None = None, sub: str = SUB, id: dict | None = None, **options) -> dict:
-    """A refresh answer the way Cognito sends one: new access and ID tokens, a refresh token only on rotation."""
+def refreshed(hosted, *, rotate_to: str | None = None, sub: str = SUB, id: dict | None = None,
+              access: dict | None = None) -> dict:
+    """A refresh answer the way Cognito sends one: new access and ID tokens, a refresh token only on rotation.
+
+    The access token is past its half-life (due again at once under ALWAYS_REFRESH) unless `access` says otherwise.
+    """
     id_claims = {"auth_time": AUTH_TIME, **(id or {})}
-    return token_response(hosted.idp, None, sub=sub, refresh_token=rotate_to, id=id_claims, **options)
+    access = {**past_half_life(), **(access or {})}
+    return token_response(hosted.idp, None, sub=sub, refresh_token=rotate_to, id=id_claims, access=access)
 
 
 def signed_in(http, app_url, hosted, *, expires_in: int = 3600):
-    access = {"exp": int(time.time()) + expires_in}
+    """Sign in with an access token that expires in `expires_in` seconds and is past its half-life."""
+    access = past_half_life(expires_in)
     scripted_sign_in(http, app_url, hosted, sub=SUB, id={"auth_time": AUTH_TIME}, access=access)
 
 
@@ -122,7 +128,7 @@ def test_token_endpoint_timeout_is_a_503_and_keeps_the_session(refreshing_app, h
 
 def test_token_endpoint_failure_with_a_still_valid_token_keeps_using_it(refreshing_app, hosted):
     http = requests.Session()
-    signed_in(http, refreshing_app, hosted)  # valid for an hour, but inside the (huge) refresh margin
+    signed_in(http, refreshing_app, hosted)  # valid for an hour, but due
     hosted.answer_tokens({"error": "server_error"}, 500)
     assert http.get(f"{refreshing_app}/profile").status_code == 200
     hosted.answer_tokens(refreshed(hosted))
@@ -131,12 +137,40 @@ def test_token_endpoint_failure_with_a_still_valid_token_keeps_using_it(refreshi
 
 
 def test_concurrent_requests_of_one_session_refresh_once(scripted_webapp, hosted):
-    # Margin 4000 s, tokens valid 3600 s: the sign-in's token needs a refresh, the refreshed one (valid for years)
-    # does not.
+    # Margin 4000 s: the sign-in's token (expiring in an hour, past its half-life) needs a refresh, the refreshed
+    # one (valid for years) does not.
     app_url = scripted_webapp(token_refresh_margin=4000).url
     http = requests.Session()
     signed_in(http, app_url, hosted)
     hosted.answer_tokens(refreshed(hosted, access={"exp": 2**31 - 1}))
     hosted.delay = 0.3  # keep the refresh in flight while the others arrive
     assert concurrent_gets([app_url], http.cookies.get_dict(), 8) == [200] * 8
+    assert len(refreshes(hosted)) == 1
+
+
+def test_concurrent_requests_adopt_a_refreshed_token_even_if_it_is_already_due(refreshing_app, hosted):
+    # The refreshed token is due at once (as when Cognito's clock runs more than half a lifetime behind ours): the
+    # requests waiting on the lock still take it rather than each refreshing again.
+    http = requests.Session()
+    signed_in(http, refreshing_app, hosted)
+    hosted.answer_tokens(refreshed(hosted))
+    hosted.delay = 0.3
+    assert concurrent_gets([refreshing_app], http.cookies.get_dict(), 8) == [200] * 8
+    assert len(refreshes(hosted)) == 1
+
+
+def test_a_session_stored_without_refresh_at_is_refreshed_once(scripted_webapp, hosted):
+    # Sessions written before `refresh_at` existed (a rolling upgrade keeps Redis' sessions) hold only expires_at.
+    running = scripted_webapp()
+    http = requests.Session()
+    signed_in(http, running.url, hosted)
+    store = running.app.extensions["webapp.sessions"]
+    sid = http.cookies["session"]
+    with running.app.test_request_context():
+        stored = running.app.session_interface.session_class(store.load(sid), sid=sid)
+        del stored["tokens"]["refresh_at"]
+        store.write(stored)
+    hosted.answer_tokens(refreshed(hosted))  # due in an hour less the default 5-minute margin
+    assert http.get(f"{running.url}/profile").status_code == 200
+    assert http.get(f"{running.url}/profile").status_code == 200
     assert len(refreshes(hosted)) == 1

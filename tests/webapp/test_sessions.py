@@ -12,6 +12,7 @@ import redis
 import requests
 from flask import session
 
+from tests.idp import past_half_life
 from tests.webapp.conftest import Flow, scripted_sign_in, token_response
 from webapp.session_store import FileSessionCache, FileUserIndex
 from webapp.sessions import keep_newer_state
@@ -145,16 +146,18 @@ def test_a_timed_out_session_has_its_refresh_token_revoked(scripted_webapp, host
 
 
 def test_activity_and_refreshes_do_not_extend_the_absolute_lifetime(scripted_webapp, hosted):
-    # Every profile visit refreshes the tokens (margin beyond their lifetime) and counts as activity. The two visits
-    # come 3.2 s after the sign-in, past the idle timeout (so activity must have counted), and leave 1.4 s of the
-    # idle timeout and 1.8 s of the absolute lifetime for the requests themselves on a slow machine; the last one,
-    # 2 s after the previous, finds only the absolute lifetime over. The sleeps only add up: "over" cannot race.
+    # Every profile visit refreshes the tokens (margin beyond their lifetime, tokens past their half-life) and counts
+    # as activity. The two visits come 3.2 s after the sign-in, past the idle timeout (so activity must have
+    # counted), and leave 1.4 s of the idle timeout and 1.8 s of the absolute lifetime for the requests themselves on
+    # a slow machine; the last one, 2 s after the previous, finds only the absolute lifetime over. The sleeps only
+    # add up: "over" cannot race.
     app_url = scripted_webapp(session_idle_timeout=3, session_absolute_lifetime=5, token_refresh_margin=10**6).url
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted, sub="s-abs", id={"auth_time": 1_700_000_000})
+    scripted_sign_in(http, app_url, hosted, sub="s-abs", id={"auth_time": 1_700_000_000}, access=past_half_life())
     for _ in range(2):
         time.sleep(1.6)
-        hosted.answer_tokens(token_response(hosted.idp, None, sub="s-abs", id={"auth_time": 1_700_000_000}))
+        hosted.answer_tokens(token_response(hosted.idp, None, sub="s-abs", id={"auth_time": 1_700_000_000},
+                                            access=past_half_life()))
         assert is_signed_in(http, app_url)  # activity keeps the idle timeout at bay...
     time.sleep(2.0)
     page = http.get(f"{app_url}/profile?tab=2", allow_redirects=False)  # ...but not past the absolute lifetime

@@ -153,13 +153,12 @@ def keep_requesting(url: str, sid: str, load: Load) -> None:
 def refresh_under_load(bench: Bench, store: str, letter: str, label: str) -> list[Row]:
     signed = sign_in_many(bench, store)
     sessions = clones.sessions_for(signed.app)
-    margin = 300  # WebSettings.token_refresh_margin's default; the benchmark's web apps keep it
     revisions = {sid: sessions.read(sid).get("rev", 0) for sid in signed.sids}
     before = bench.cognito.grant_counts().get("refresh_token", 0)
     start, spread = time.time(), random.Random(6)
     due = {sid: start + spread.uniform(*DUE_AFTER) for sid in signed.sids}
     for sid in signed.sids:
-        sessions.rewrite(sid, lambda data: data["tokens"].update(expires_at=due[sid] + margin))
+        sessions.rewrite(sid, lambda data: data["tokens"].update(refresh_at=due[sid]))
     began = time.monotonic()
     load = Load(due, min_end=began + RUN_SECONDS, max_end=began + MAX_SECONDS)
     url = f"{signed.app.url}/profile"
