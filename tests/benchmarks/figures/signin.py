@@ -7,8 +7,8 @@ time, against the local Cognito. The callback's share is the time from sending `
 round trip, summed over all sign-ins.
 
 6: each of 200 real sessions (signed in by figure 4, and likewise for the embedded store) gets its recorded
-access-token expiry moved to a few seconds after the load starts, so every token falls due once mid-run; then two
-clients per session request /profile (which refreshes a due token) until the run ends. Every non-200 answer or
+refresh time (`refresh_at`) moved to a few seconds after the load starts, so every token falls due once mid-run;
+then two clients per session request /profile (which refreshes a due token) until the run ends. Every non-200 answer or
 failed request is an error. Refreshes are counted twice: by the local Cognito (refresh_token grants issued) and
 by each session's own revision counter, which the web app bumps once per refresh it publishes.
 """
