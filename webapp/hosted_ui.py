@@ -149,7 +149,8 @@ def refresh_time(issued_at: float, expires_at: float, margin: int) -> float:
     cap such a token would be due the moment it is issued and every request would refresh it, hammering the token
     endpoint and its rate limits. With it, a session refreshes once per token lifetime whatever the pool's.
     """
-    return expires_at - min(margin, (expires_at - issued_at) // 2)
+    half_life = max(0, (expires_at - issued_at) // 2)  # an `iat` after `exp` (within leeway) must not push it later
+    return expires_at - min(margin, half_life)
 
 
 def pending_flow_keys() -> list[str]:

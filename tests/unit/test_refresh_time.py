@@ -21,3 +21,8 @@ ISSUED = 1_700_000_000
 )
 def test_refresh_time(lifetime, margin, expected):
     assert refresh_time(ISSUED, ISSUED + lifetime, margin) == ISSUED + expected
+
+
+def test_an_iat_after_exp_never_puts_the_refresh_after_expiry():
+    # The verifier's leeway lets `iat` sit a few seconds after `exp`; the token must still be due by its expiry.
+    assert refresh_time(ISSUED + 4, ISSUED + 2, 300) == ISSUED + 2
