@@ -74,6 +74,19 @@ def past_half_life(expires_in: int = 3600) -> dict:
     return {"iat": now - 2 * expires_in, "exp": now + expires_in}
 
 
+def trickled(data: bytes, pause: float = 0.3, pieces: int = 6) -> Response:
+    """`data` with its Content-Length, sent in `pieces` parts `pause` seconds apart: every read of a client with a
+    1 s timeout gets bytes in time, yet the whole body takes longer than that."""
+    size = -(-len(data) // pieces)
+
+    def parts():
+        for start in range(0, len(data), size):
+            yield data[start:start + size]
+            time.sleep(pause)
+
+    return Response(parts(), content_type="application/json", headers={"Content-Length": str(len(data))})
+
+
 def apply(claims: dict, overrides: dict) -> dict:
     """`claims` updated with `overrides`; an override of None removes the claim."""
     result = dict(claims)

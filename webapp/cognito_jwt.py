@@ -32,11 +32,12 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import requests
+import urllib3
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, Key
@@ -233,7 +234,7 @@ def read_capped(response: requests.Response, max_bytes: int, *, deadline: float 
         response.close()
         raise ResponseTooLarge(f"{response.url} declared more than {max_bytes} bytes")
     chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
+    for chunk in _arriving_chunks(response):
         size += len(chunk)
         if size > max_bytes:
             response.close()
@@ -245,15 +246,33 @@ def read_capped(response: requests.Response, max_bytes: int, *, deadline: float 
     return b"".join(chunks)
 
 
+def _arriving_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives, one socket read at a time (urllib3's `read1`), so that `read_capped` checks its
+    deadline between the bytes of a server that trickles them; requests' `iter_content` blocks until a whole chunk
+    is in. urllib3's errors come out as requests' own (a stalled read as `requests.ReadTimeout`), which is what
+    every caller catches."""
+    while True:
+        try:
+            chunk = response.raw.read1(64 * 1024, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError as error:
+            raise requests.ReadTimeout(error) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise requests.ConnectionError(error) from None
+        if not chunk:
+            return
+        yield chunk
+
+
 def fetch_json(session: requests.Session, url: str, *, timeout: float, max_bytes: int) -> Any:
-    """GET a JSON document: a timeout, no redirects (Cognito serves its documents directly), a size cap."""
+    """GET a JSON document: a timeout, no redirects (Cognito serves its documents directly), a size cap, and the
+    whole body within one `timeout` of the headers (requests' own timeout bounds each read, not the whole)."""
     try:
         with session.get(
             url, timeout=timeout, allow_redirects=False, stream=True, headers={"Accept": "application/json"}
         ) as response:
             if response.status_code != 200:
                 raise DocumentFetchError(f"{url} answered HTTP {response.status_code}")
-            body = read_capped(response, max_bytes)
+            body = read_capped(response, max_bytes, deadline=time.monotonic() + timeout)
     except ResponseTooLarge as error:
         raise DocumentFetchError(str(error)) from None
     except requests.RequestException as error:

@@ -69,11 +69,15 @@ class RefreshRejected(Exception):
     """The token endpoint refused the refresh token, or what it returned failed validation: the session is over."""
 
 
-def cap_token_response(response: requests.Response, **_) -> requests.Response:
+def cap_token_response(response: requests.Response, *, timeout: float | None = None, **_) -> requests.Response:
     """requests response hook for Authlib's sessions: it runs before requests reads the body, so a huge token or
-    revocation response is refused (ResponseTooLarge) instead of being read into memory."""
+    revocation response is refused (ResponseTooLarge) instead of being read into memory, and a body still
+    arriving one `timeout` after the headers is abandoned (ResponseTooSlow, a requests.Timeout). requests applies
+    its timeout to each read, so a server trickling bytes could otherwise hold a sign-in, or a refresh and the
+    session's refresh lock (`webapp.session_store.refresh_lock_lifetime`), for as long as it liked."""
+    deadline = time.monotonic() + timeout if isinstance(timeout, (int, float)) else None
     # requests caches a body in `_content`; it has no public way to hand it one read by the caller.
-    response._content = read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
+    response._content = read_capped(response, MAX_TOKEN_RESPONSE_BYTES, deadline=deadline)
     return response
 
 

@@ -150,11 +150,12 @@ def refresh_lock_lifetime(http_timeout: float) -> float:
     live holder would let a second process refresh the same session with the same refresh token, so it must
     outlast the worst case of the sequential calls made under it (`webapp.tokens`, `HostedUi.refresh`): the
     session's Redis read, discovery (first use), the token endpoint, the JWKS for the access token and again for
-    the ID token (a cold cache or an unknown kid), and the Redis write that publishes the new tokens. requests and
-    redis-py apply `http_timeout` to the connect and again to the read, hence two timeouts per call.
+    the ID token (a cold cache or an unknown kid), and the Redis write that publishes the new tokens. Each call
+    takes at most three timeouts: requests and redis-py apply `http_timeout` to the connect and to the read that
+    brings the response's first bytes, and `read_capped` gives the body one more from there.
     """
     calls = 6
-    return calls * 2 * http_timeout + 1
+    return calls * 3 * http_timeout + 1
 
 
 class SessionLocks:

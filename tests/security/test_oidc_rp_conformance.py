@@ -17,7 +17,7 @@ from joserfc import jws
 from joserfc.jwk import ECKey
 from werkzeug.wrappers import Response
 
-from tests.idp import CLIENT_ID, b64json, make_key, sign, sign_hs256, stranger_key
+from tests.idp import CLIENT_ID, b64json, make_key, sign, sign_hs256, stranger_key, trickled
 from tests.security.conftest import case, entropy_bits
 from tests.security.hostile_browser import HostileBrowser
 from tests.security.hostile_idp import USER_EMAIL, USER_SUB, HostileIdp
@@ -189,6 +189,15 @@ def test_huge_token_response_is_refused(browser, hostile, declared):
     hostile.answer_token(lambda grant: padded_tokens(hostile, grant, declared=declared))
     response = browser.sign_in()
     assert (response.status_code, browser.is_signed_in()) == (502, False)
+
+
+@pytest.mark.conformance(source="RFC 9700 §4 / OWASP ASVS V13 (a deadline on every call to a server)",
+                         expect="sign-in refused (503 page): a token response still trickling in one timeout after "
+                                "its headers is abandoned, though each read got bytes in time")
+def test_trickled_token_response_is_abandoned(browser, hostile):
+    hostile.answer_token(lambda grant: trickled(json.dumps(hostile.tokens(grant)).encode()))
+    response = browser.sign_in()
+    assert (response.status_code, browser.is_signed_in()) == (503, False)
 
 
 @pytest.mark.conformance(source="RFC 6749 §5.1 / §6 (refresh_token is a string)",

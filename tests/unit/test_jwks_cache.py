@@ -3,11 +3,12 @@ box, one fetch in flight, and outages with and without cached keys."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
 
-from tests.idp import CLIENT_ID, make_key
+from tests.idp import CLIENT_ID, make_key, trickled
 from tests.servers import free_port
 from webapp.cognito_jwt import (
     CognitoJwtVerifier,
@@ -132,6 +133,13 @@ def test_jwks_too_slow_times_out(idp):
     with pytest.raises(JwksFetchError):
         JwksCache(timeout=0.1).get_key(idp.jwks_uri, idp.key.kid)
     idp.wait_for_hit(idp.jwks_path)  # the abandoned request arrived: it cannot be counted in the next test
+
+
+def test_jwks_trickled_past_the_timeout_is_abandoned(idp):
+    # Each read gets bytes well within the 1 s timeout; the whole document does not arrive within it.
+    idp.answers[idp.jwks_path] = trickled(json.dumps(idp.jwks()).encode())
+    with pytest.raises(JwksFetchError):
+        JwksCache(timeout=1.0).get_key(idp.jwks_uri, idp.key.kid)
 
 
 @pytest.mark.parametrize(

@@ -319,12 +319,13 @@ def test_cookies_the_api_sets_are_never_sent_back(scripted_app, scripted_api, sc
     assert scripted_api.cookies_received == [None, None]
 
 
-@pytest.mark.parametrize("stall", ["before_headers", "mid_body"])
+@pytest.mark.parametrize("stall", ["before_headers", "mid_body", "trickle"])
 def test_slow_api_is_a_504_with_retry(scripted_app, scripted_api, scripted_user, stall):
     scripted_api.answer(200, f"[{GOOD_DAY}, {GOOD_DAY}]")
     scripted_api.stall = stall
     page = scripted_user.get(f"{scripted_app.url}/weather?city=mumbai")
     assert page.status_code == 504
+    assert not scripted_api.trickled_whole  # the page gave up at its deadline, not after the last byte
     assert "The weather service is taking too long to answer" in page.text
     assert '<a class="button" href="/weather?city=mumbai">Try again</a>' in page.text
     assert scripted_user.get(f"{scripted_app.url}/profile").status_code == 200

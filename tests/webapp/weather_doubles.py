@@ -1,7 +1,8 @@
 """Stand-ins for the weather API on loopback, for failures the real one cannot be made to show on demand.
 
 - `ScriptedApi`: answers whatever the test sets (`answer(...)`, `set_cookie`), or holds the request (`stall`)
-  until released; `cookies_received` lists each request's Cookie header;
+  until released, or trickles the body a byte at a time (`stall = "trickle"`: every read gets a byte in time, the
+  whole takes longer than any timeout); `cookies_received` lists each request's Cookie header;
 - `Gatekeeper`: the real API behind a door that refuses chosen tokens with an RFC 6750 401, as an API that checks
   revocation would, and notes who came in (a digest of the token, the client's port).
 """
@@ -19,6 +20,8 @@ from tests.servers import ServerThread
 
 # A held request waits at most this long (the web app gives up long before; stopping the server releases it).
 HOLD_LIMIT = 30
+# Well inside the web app's 1 s timeout for each read.
+TRICKLE_PAUSE = 0.2
 
 
 class ScriptedApi:
@@ -32,6 +35,7 @@ class ScriptedApi:
         self.status, self.body, self.content_type, self.stall = 200, b"[]", "application/json", None
         self.set_cookie: str | None = None
         self.cookies_received: list[str | None] = []
+        self.trickled_whole = False
 
     def answer(self, status: int, body: bytes | str, content_type: str = "application/json") -> None:
         self.status, self.content_type = status, content_type
@@ -46,10 +50,20 @@ class ScriptedApi:
             headers.append(("Set-Cookie", self.set_cookie))
         start_response(f"{self.status} Scripted", headers)
         if self.stall == "mid_body":
-            return self._trickle(self.body)
+            return self._hold_mid_body(self.body)
+        if self.stall == "trickle":
+            return self._byte_by_byte(self.body)
         return [self.body]
 
-    def _trickle(self, body: bytes):
+    def _byte_by_byte(self, body: bytes):
+        for index in range(len(body)):
+            self.trickled_whole = index == len(body) - 1
+            yield body[index:index + 1]
+            if self.release.wait(TRICKLE_PAUSE):
+                yield body[index + 1:]
+                return
+
+    def _hold_mid_body(self, body: bytes):
         yield body[:8]
         self.release.wait(HOLD_LIMIT)
         yield body[8:]

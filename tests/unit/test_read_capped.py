@@ -1,0 +1,97 @@
+"""`read_capped`, the one body reader for every call to Cognito and the weather API: a size cap, a deadline that
+holds against a server trickling bytes, and requests' exceptions (never urllib3's, which no caller catches)."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.servers import ServerThread
+from webapp.cognito_jwt import ResponseTooLarge, ResponseTooSlow, read_capped
+
+PIECES = 20
+
+
+class TricklingServer:
+    """Answers with a body of PIECES parts 0.2 s apart (each read gets bytes well within a 1 s timeout), counting
+    the parts it has sent; `Content-Length` can promise more than it sends, and `gzip` encodes the body."""
+
+    def __init__(self):
+        self.sent = 0
+        self.pause = 0.2
+        self.declared_extra = 0
+        self.gzip = False
+        self.lock = threading.Lock()
+        self.server = ServerThread(self).start()
+        self.url = self.server.url
+
+    def __call__(self, environ, start_response):
+        body = b'{"x": "' + b"y" * 1000 + b'"}'
+        headers = [("Content-Type", "application/json")]
+        if self.gzip:
+            body = gzip.compress(body)
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body) + self.declared_extra)))
+        start_response("200 OK", headers)
+        return self.parts(body)
+
+    def parts(self, body: bytes):
+        size = -(-len(body) // PIECES)
+        for start in range(0, len(body), size):
+            with self.lock:
+                self.sent += 1
+            yield body[start:start + size]
+            time.sleep(self.pause)
+
+
+@pytest.fixture
+def trickling():
+    server = TricklingServer()
+    yield server
+    server.server.stop()
+
+
+def read(url: str, *, max_bytes: int = 64 * 1024, deadline_in: float | None = None, timeout: float = 1.0) -> bytes:
+    with requests.get(url, stream=True, timeout=timeout) as response:
+        deadline = None if deadline_in is None else time.monotonic() + deadline_in
+        return read_capped(response, max_bytes, deadline=deadline)
+
+
+def test_a_deadline_stops_reading_while_the_body_is_still_arriving(trickling):
+    with pytest.raises(ResponseTooSlow):
+        read(trickling.url, deadline_in=0.3)
+    with trickling.lock:
+        sent_when_abandoned = trickling.sent
+    assert sent_when_abandoned < PIECES  # given up mid-body, not after waiting for all of it
+
+
+def test_a_slow_body_within_the_deadline_is_read_whole(trickling):
+    trickling.pause = 0.01
+    assert read(trickling.url, deadline_in=30).endswith(b'y"}')
+
+
+def test_an_encoded_body_is_decoded(trickling):
+    trickling.gzip, trickling.pause = True, 0.01
+    assert read(trickling.url).endswith(b'y"}')
+
+
+def test_the_size_cap_applies_to_the_body_as_it_arrives(trickling):
+    trickling.pause = 0.01
+    with pytest.raises(ResponseTooLarge):
+        read(trickling.url, max_bytes=100)
+
+
+def test_a_connection_closed_mid_body_is_a_requests_error(trickling):
+    trickling.pause, trickling.declared_extra = 0.01, 500  # promises 500 bytes it never sends
+    with pytest.raises(requests.ConnectionError):
+        read(trickling.url)
+
+
+def test_a_stalled_read_is_a_requests_timeout(trickling):
+    trickling.pause = 1.0
+    with pytest.raises(requests.Timeout):
+        read(trickling.url, timeout=0.2)
