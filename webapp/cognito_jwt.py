@@ -228,6 +228,10 @@ def read_capped(response: requests.Response, max_bytes: int, *, deadline: float 
     A declared Content-Length over the cap is refused before reading; a body sent without one (or longer than
     declared) stops being read at the cap. With a `deadline` (a `time.monotonic()` value), a body still
     trickling in at that moment is abandoned too. Hand-written: requests has neither limit of its own.
+
+    The deadline is checked between socket reads, so one read may overrun it by up to the read timeout, and a
+    server can stretch a single read further with what urllib3 consumes without returning body bytes (chunked
+    trailers, a long chunk-size line, compressed padding that decodes to nothing), as it can with its headers.
     """
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -279,7 +283,7 @@ def fetch_json(session: requests.Session, url: str, *, timeout: float, max_bytes
         raise DocumentFetchError(f"{url} is unreachable ({type(error).__name__})") from None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested deeper than the parser goes
         raise DocumentFetchError(f"{url} did not return JSON") from None
 
 

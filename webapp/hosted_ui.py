@@ -308,7 +308,7 @@ class HostedUi:
             status = error.response.status_code if error.response is not None else 0
             failure = SignInUnavailable if status >= 500 else BadIdentityProviderResponse
             raise failure(error=f"http_{status}", next_path=next_path) from None
-        except (requests.RequestException, ValueError) as error:
+        except (requests.RequestException, ValueError, RecursionError) as error:
             raise BadIdentityProviderResponse(error=type(error).__name__, next_path=next_path) from None
         if not isinstance(token.get("id_token"), str) or not isinstance(token.get("access_token"), str):
             raise BadIdentityProviderResponse(error="missing_tokens", next_path=next_path)
@@ -370,7 +370,7 @@ class HostedUi:
             if error.error in IDP_DOWN_ERRORS:
                 raise TokenServiceUnavailable(error=error.error) from None
             raise RefreshRejected(f"the token endpoint answered {wire_code(error.error)}") from None
-        except (requests.RequestException, ValueError) as error:
+        except (requests.RequestException, ValueError, RecursionError) as error:
             raise TokenServiceUnavailable(error=type(error).__name__) from None
         if not isinstance(response.get("access_token"), str):
             raise RefreshRejected("the refresh response has no access token")

@@ -76,13 +76,14 @@ class FileUserIndex:
         if not SESSION_ID.match(sid):
             raise ValueError("not a session id")
         folder = self._folder(sub)
-        # The sweep removes a user's folder once it is empty; it may do so between our mkdir and touch.
-        for _ in range(3):
-            folder.mkdir(exist_ok=True, mode=0o700)
+        # The sweep (and a "sign out everywhere" of the same user) may remove the folder between our mkdir and
+        # touch; each such loss means the remover moved on, so a few more tries get through.
+        for _ in range(10):
             try:
+                folder.mkdir(exist_ok=True, mode=0o700)  # FileExistsError: it was there, then swept before is_dir()
                 (folder / sid).touch(mode=0o600)
                 return
-            except FileNotFoundError:
+            except (FileNotFoundError, FileExistsError):
                 continue
         raise FileNotFoundError(folder)
 
@@ -90,8 +91,10 @@ class FileUserIndex:
         (self._folder(sub) / sid).unlink(missing_ok=True)
 
     def sids(self, sub: str) -> list[str]:
-        folder = self._folder(sub)
-        return [p.name for p in folder.iterdir() if SESSION_ID.match(p.name)] if folder.is_dir() else []
+        try:
+            return [p.name for p in self._folder(sub).iterdir() if SESSION_ID.match(p.name)]
+        except FileNotFoundError:  # no sessions, or the sweep just removed the user's empty folder
+            return []
 
     def forget(self, sub: str) -> None:
         shutil.rmtree(self._folder(sub), ignore_errors=True)
@@ -102,9 +105,11 @@ class FileUserIndex:
         Sign-ins and sign-outs go on meanwhile: an entry or folder that vanishes under the sweep is skipped."""
         cutoff = time.time() - self.lifetime
         for folder in self.root.iterdir():
-            if not folder.is_dir():
+            try:
+                entries = list(folder.iterdir()) if folder.is_dir() else []
+            except FileNotFoundError:  # forgotten (signed out everywhere) meanwhile
                 continue
-            for entry in folder.iterdir():
+            for entry in entries:
                 try:
                     if entry.stat().st_mtime < cutoff:
                         entry.unlink(missing_ok=True)
@@ -151,11 +156,13 @@ def refresh_lock_lifetime(http_timeout: float) -> float:
     outlast the worst case of the sequential calls made under it (`webapp.tokens`, `HostedUi.refresh`): the
     session's Redis read, discovery (first use), the token endpoint, the JWKS for the access token and again for
     the ID token (a cold cache or an unknown kid), and the Redis write that publishes the new tokens. Each call
-    takes at most three timeouts: requests and redis-py apply `http_timeout` to the connect and to the read that
-    brings the response's first bytes, and `read_capped` gives the body one more from there.
+    takes at most four timeouts from a server that answers at all: requests and redis-py apply `http_timeout` to
+    the connect and to the read that brings the response's first bytes, and `read_capped` gives the body one
+    more, which its last read can overrun by one read timeout. (A server that trickles its headers can take
+    longer; the lock then expires under its holder, and a second refresh with the same refresh token may happen.)
     """
     calls = 6
-    return calls * 3 * http_timeout + 1
+    return calls * 4 * http_timeout + 1
 
 
 class SessionLocks:

@@ -123,7 +123,9 @@ def test_a_symlinked_file_is_not_followed(tmp_path, clock, issuer):
     assert TokenCache(tmp_path / "c", clock=clock).get("k", issuer).access_token == "access-2"
 
 
-@pytest.mark.parametrize("content", ["", "not json", "[]", '{"access_token": 1, "expires_at": 2}', '{"x": 1}'])
+@pytest.mark.parametrize(
+    "content", ["", "not json", "[" * 100_000, "[]", '{"access_token": 1, "expires_at": 2}', '{"x": 1}']
+)
 def test_a_damaged_file_counts_as_absent(tmp_path, clock, issuer, content):
     TokenCache(tmp_path / "c", clock=clock).get("k", issuer)
     (file,) = (tmp_path / "c").iterdir()

@@ -191,6 +191,14 @@ def test_huge_token_response_is_refused(browser, hostile, declared):
     assert (response.status_code, browser.is_signed_in()) == (502, False)
 
 
+@pytest.mark.conformance(source="OWASP ASVS V13 (bounded input from a server): JSON nested past the parser's depth",
+                         expect="sign-in refused (502 page), never a server error")
+def test_deeply_nested_token_response_is_refused(browser, hostile):
+    hostile.answer_token(lambda grant: Response("[" * 100_000, content_type="application/json"))
+    response = browser.sign_in()
+    assert (response.status_code, browser.is_signed_in()) == (502, False)
+
+
 @pytest.mark.conformance(source="RFC 9700 §4 / OWASP ASVS V13 (a deadline on every call to a server)",
                          expect="sign-in refused (503 page): a token response still trickling in one timeout after "
                                 "its headers is abandoned, though each read got bytes in time")

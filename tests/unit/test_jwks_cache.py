@@ -135,6 +135,12 @@ def test_jwks_too_slow_times_out(idp):
     idp.wait_for_hit(idp.jwks_path)  # the abandoned request arrived: it cannot be counted in the next test
 
 
+def test_jwks_nested_past_the_parsers_depth_is_unusable(idp):
+    idp.respond(idp.jwks_path, "[" * 100_000)
+    with pytest.raises(JwksFetchError):
+        JwksCache(timeout=1.0).get_key(idp.jwks_uri, idp.key.kid)
+
+
 def test_jwks_trickled_past_the_timeout_is_abandoned(idp):
     # Each read gets bytes well within the 1 s timeout; the whole document does not arrive within it.
     idp.answers[idp.jwks_path] = trickled(json.dumps(idp.jwks()).encode())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -197,6 +199,43 @@ def test_file_index_drops_entries_older_than_the_absolute_lifetime(tmp_path):
     os.utime(folder / ("a" * 43), (old, old))
     index.remove_stale()
     assert index.sids("alice") == ["b" * 43]
+
+
+def test_file_index_survives_sign_ins_sign_outs_and_lookups_racing_the_sweep(tmp_path):
+    """The sweep removes empty user folders while other threads add to, look in and forget them: no error may
+    reach a sign-in, a "sign out everywhere" or the sweep itself."""
+    index = FileUserIndex(tmp_path / "users", lifetime=3600)
+    subs = [f"user-{n}" for n in range(20)]
+    errors: list[str] = []
+    deadline = time.monotonic() + 2
+
+    def repeat(action):
+        def run():
+            while time.monotonic() < deadline:
+                try:
+                    action()
+                except OSError as error:
+                    errors.append(f"{action.__name__}: {type(error).__name__}")
+        return run
+
+    def sign_in_and_out():
+        for sub in subs:
+            sid = secrets.token_urlsafe(32)
+            index.add(sub, sid)
+            index.remove(sub, sid)
+
+    def sign_out_everywhere():
+        for sub in subs:
+            index.sids(sub)
+            index.forget(sub)
+
+    threads = [threading.Thread(target=repeat(action))
+               for action in (sign_in_and_out, sign_in_and_out, sign_out_everywhere, index.remove_stale)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
 
 
 def test_file_index_forgets_users_whose_entries_are_all_stale(tmp_path):

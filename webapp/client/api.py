@@ -54,7 +54,7 @@ class WeatherApi:
 def json_body(response: requests.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested deeper than the parser goes
         return None
 
 

@@ -70,7 +70,7 @@ class MachineTokens:
                 raise UnreachableError(
                     f"Cannot get a token from {self.client.token_endpoint} ({type(error).__name__})."
                 ) from None
-            except ValueError:  # Authlib: the answer is not a JSON object
+            except (ValueError, RecursionError):  # Authlib: the answer is not a JSON object (or nests too deep)
                 raise UnreachableError(f"{self.client.token_endpoint} did not answer like a token endpoint.") from None
         return checked_token(token, self.cache.clock(), self.client.token_endpoint)
 

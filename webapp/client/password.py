@@ -65,7 +65,7 @@ def token_username(access_token: str) -> str | None:
     """
     try:
         claims = json.loads(jws.extract_compact(access_token.encode()).payload)
-    except (JoseError, ValueError):
+    except (JoseError, ValueError, RecursionError):
         return None
     username = claims.get("username") if isinstance(claims, dict) else None
     return username if isinstance(username, str) else None
@@ -261,7 +261,7 @@ def required_attributes(raw: Any) -> list[str]:
     """The attribute names of a NEW_PASSWORD_REQUIRED challenge (a JSON array in a string)."""
     try:
         names = json.loads(raw or "[]")
-    except ValueError:
+    except (ValueError, RecursionError):
         return ["(unreadable list)"]
     return [str(name) for name in names] if isinstance(names, list) else []
 

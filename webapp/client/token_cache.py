@@ -62,7 +62,7 @@ class CachedToken:
         try:
             data = json.loads(text)
             token = cls(**data)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             return None
         fields_ok = (
             isinstance(token.access_token, str)
