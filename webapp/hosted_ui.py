@@ -35,7 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, current_app, g, redirect, request, session
 
 from webapp import discovery
-from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, read_capped
+from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, read_before, read_capped
 from webapp.config import CLOCK_SKEW, WebSettings
 from webapp.errors import (
     BadIdentityProviderResponse,
@@ -75,9 +75,11 @@ def cap_token_response(response: requests.Response, *, timeout: float | None = N
     arriving one `timeout` after the headers is abandoned (ResponseTooSlow, a requests.Timeout). requests applies
     its timeout to each read, so a server trickling bytes could otherwise hold a sign-in, or a refresh and the
     session's refresh lock (`webapp.session_store.refresh_lock_lifetime`), for as long as it liked."""
-    deadline = time.monotonic() + timeout if isinstance(timeout, (int, float)) else None
     # requests caches a body in `_content`; it has no public way to hand it one read by the caller.
-    response._content = read_capped(response, MAX_TOKEN_RESPONSE_BYTES, deadline=deadline)
+    if isinstance(timeout, (int, float)):
+        response._content = read_before(response, MAX_TOKEN_RESPONSE_BYTES, time.monotonic() + timeout)
+    else:
+        response._content = read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
     return response
 
 

@@ -156,10 +156,10 @@ def refresh_lock_lifetime(http_timeout: float) -> float:
     outlast the worst case of the sequential calls made under it (`webapp.tokens`, `HostedUi.refresh`): the
     session's Redis read, discovery (first use), the token endpoint, the JWKS for the access token and again for
     the ID token (a cold cache or an unknown kid), and the Redis write that publishes the new tokens. Each call
-    takes at most four timeouts from a server that answers at all: requests and redis-py apply `http_timeout` to
-    the connect and to the read that brings the response's first bytes, and `read_capped` gives the body one
-    more, which its last read can overrun by one read timeout. (A server that trickles its headers can take
-    longer; the lock then expires under its holder, and a second refresh with the same refresh token may happen.)
+    takes at most three timeouts from a server that answers at all — requests and redis-py apply `http_timeout`
+    to the connect and to the read that brings the response's first bytes, and `read_before` gives an IdP's body
+    one more — and a fourth is margin. (A server that trickles its status line and headers can take longer; the
+    lock then expires under its holder, and a second refresh with the same refresh token may happen.)
     """
     calls = 6
     return calls * 4 * http_timeout + 1

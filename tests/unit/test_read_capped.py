@@ -1,9 +1,11 @@
 """`read_capped`, the one body reader for every call to Cognito and the weather API: a size cap, a deadline that
-holds against a server trickling bytes, and requests' exceptions (never urllib3's, which no caller catches)."""
+holds against a server trickling bytes, and requests' exceptions (never urllib3's, which no caller catches); and
+`read_before`, whose deadline holds even inside one read that urllib3 keeps going on bytes that are not body."""
 
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 
@@ -11,7 +13,7 @@ import pytest
 import requests
 
 from tests.servers import ServerThread
-from webapp.cognito_jwt import ResponseTooLarge, ResponseTooSlow, read_capped
+from webapp.cognito_jwt import ResponseTooLarge, ResponseTooSlow, read_before, read_capped
 
 PIECES = 20
 
@@ -95,3 +97,55 @@ def test_a_stalled_read_is_a_requests_timeout(trickling):
     trickling.pause = 1.0
     with pytest.raises(requests.Timeout):
         read(trickling.url, timeout=0.2)
+
+
+class TrailerTrickler:
+    """A raw HTTP/1.1 server (Werkzeug cannot send trailers) answering with a complete chunked body followed by
+    TRAILERS trailer lines 0.3 s apart: http.client discards trailer lines in one loop inside a single read, so
+    every byte arrives within a 1 s read timeout while the read goes on for seconds."""
+
+    TRAILERS = 25
+
+    def __init__(self):
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+        threading.Thread(target=self.serve_one, daemon=True).start()
+
+    def serve_one(self):
+        connection, _ = self.listener.accept()
+        with connection:
+            while b"\r\n\r\n" not in connection.recv(65536):
+                pass
+            body = b'{"ok": true}'
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                   + b"%x\r\n%s\r\n0\r\n" % (len(body), body))
+                for _ in range(self.TRAILERS):
+                    time.sleep(0.3)
+                    connection.sendall(b"X-Pad: 1\r\n")
+                    self.sent += 1
+                connection.sendall(b"\r\n")
+            except OSError:
+                pass
+
+    def stop(self):
+        self.listener.close()
+
+
+def test_read_before_ends_a_read_stretched_by_trailers_at_its_deadline():
+    server = TrailerTrickler()
+    try:
+        with requests.get(server.url, stream=True, timeout=1.0) as response:
+            with pytest.raises(ResponseTooSlow):
+                read_before(response, 64 * 1024, time.monotonic() + 1.0)
+            sent_when_abandoned = server.sent
+        assert sent_when_abandoned < TrailerTrickler.TRAILERS  # not after the server chose to stop
+    finally:
+        server.stop()
+
+
+def test_read_before_returns_a_prompt_body(trickling):
+    trickling.pause = 0.01
+    with requests.get(trickling.url, stream=True, timeout=1.0) as response:
+        assert read_before(response, 64 * 1024, time.monotonic() + 30).endswith(b'y"}')
