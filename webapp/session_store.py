@@ -105,8 +105,10 @@ class FileUserIndex:
         Sign-ins and sign-outs go on meanwhile: an entry or folder that vanishes under the sweep is skipped."""
         cutoff = time.time() - self.lifetime
         for folder in self.root.iterdir():
+            if not folder.is_dir():
+                continue
             try:
-                entries = list(folder.iterdir()) if folder.is_dir() else []
+                entries = list(folder.iterdir())
             except FileNotFoundError:  # forgotten (signed out everywhere) meanwhile
                 continue
             for entry in entries:

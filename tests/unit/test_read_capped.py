@@ -115,8 +115,12 @@ class TrailerTrickler:
     def serve_one(self):
         connection, _ = self.listener.accept()
         with connection:
-            while b"\r\n\r\n" not in connection.recv(65536):
-                pass
+            request = b""
+            while b"\r\n\r\n" not in request:
+                received = connection.recv(65536)
+                if not received:
+                    return
+                request += received
             body = b'{"ok": true}'
             try:
                 connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
