@@ -8,7 +8,8 @@ import pytest
 
 from tests.servers import RedisServer, require_binary
 from webapp import create_app
-from webapp.config import Issuer, WebSettings
+from webapp.demo.settings import WebSettings
+from webapp.environment import Issuer
 
 # Each component's real-server fixtures live in its own module, usable from every suite.
 pytest_plugins = ["tests.fixtures.local_cognito", "tests.fixtures.weather_api", "tests.fixtures.webapp"]

@@ -67,8 +67,8 @@ def past_half_life(expires_in: int = 3600) -> dict:
     """`iat` and `exp` of an access token that expires in `expires_in` seconds and has lived two thirds of its life.
 
     The web app refreshes a token `token_refresh_margin` seconds before it expires but never before its half-life
-    (`webapp.hosted_ui.refresh_time`), so with a margin of at least `expires_in` such a token is due the moment
-    it is issued: every use of it refreshes it.
+    (`webapp.cognito_auth.oidc_client.refresh_time`), so with a margin of at least `expires_in` such a token is due
+    the moment it is issued: every use of it refreshes it.
     """
     now = int(time.time())
     return {"iat": now - 2 * expires_in, "exp": now + expires_in}

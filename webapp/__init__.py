@@ -1,42 +1,23 @@
-"""The web app: Cognito Hosted UI sign-in for a server-rendered Flask app that calls the weather API."""
+"""Cognito Hosted UI sign-in for Flask, done properly: the product package.
+
+    cognito_auth/   the Flask extension any app can use (`CognitoAuth(app)`)
+    demo/           the demo web app, its first consumer (home, profile, weather page)
+    cognito_jwt/    the Cognito JWT verifier (aws-jwt-verify's shape), used by the extension and the API
+    weather_api/    the protected weather API (resource server)
+    client/         the command-line client (client credentials and password flows)
+
+`create_app` is the demo web app's factory, so that `flask --app webapp run` and `gunicorn 'webapp:create_app()'`
+serve it.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Flask
-from flask_wtf.csrf import CSRFProtect
-
-from webapp.config import WebSettings
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = PROJECT_ROOT / "templates"
-STATIC = PROJECT_ROOT / "static"
-
-csrf = CSRFProtect()
+from typing import Any
 
 
-def create_app(settings: WebSettings | None = None) -> Flask:
-    """Build the web app from `settings` (tests) or from the environment (everything else)."""
-    settings = settings or WebSettings.from_env()
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        SETTINGS=settings,
-        # The CSRF token lives in the server-side session and dies with it; no separate clock to run out.
-        WTF_CSRF_TIME_LIMIT=None,
-    )
+def create_app(*args: Any, **kwargs: Any):
+    """The demo web app (`webapp.demo.create_app`), imported when asked for: the CLI and the API share this
+    package and have no use for the web app's imports."""
+    from webapp.demo import create_app as create_demo
 
-    from webapp import auth, errors, hosted_ui, pages, security, sessions, weather
-
-    # CSRF first: a sign-out form must be checked against the session it was rendered for, before
-    # `sessions` ends a session that timed out in the meantime.
-    csrf.init_app(app)
-    sessions.init_app(app, settings)
-    hosted_ui.init_app(app, settings)
-    security.init_app(app)
-    errors.init_app(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(weather.bp)
-    return app
+    return create_demo(*args, **kwargs)

@@ -21,9 +21,11 @@ from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from webapp import create_app as create_web_app
-from webapp.config import ApiSettings, ConfigError, WebSettings
+from webapp.demo import create_app as create_web_app
+from webapp.demo.settings import WebSettings
+from webapp.environment import ConfigError
 from webapp.weather_api import create_app as create_api
+from webapp.weather_api.settings import ApiSettings
 
 #: The ports the template's callback and logout URLs name (deploy/cognito.yaml): http://localhost:5000/...
 WEB_PORT, API_PORT, COGNITO_PORT = 5000, 5001, 9229

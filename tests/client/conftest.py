@@ -13,7 +13,7 @@ from flask import Flask, Response, request
 from tests.fixtures.weather_api import WeatherApiServer
 from tests.servers import ServerThread
 from webapp.client.__main__ import main
-from webapp.config import ApiSettings
+from webapp.weather_api.settings import ApiSettings
 
 
 class ScriptedServer:

@@ -9,6 +9,7 @@ import pytest
 from webapp.client.api import WeatherApi
 from webapp.client.errors import ApiError, InsufficientScopeError, InvalidTokenError, UnreachableError
 from tests.servers import free_port
+from webapp.weather_api.forecast import DayForecast
 
 DAY = {"date": "2026-01-02", "temperatureC": 5, "temperatureF": 40, "summary": "Chilly"}
 
@@ -19,7 +20,7 @@ def api(server) -> WeatherApi:
 
 def test_the_token_goes_in_the_header_and_the_city_in_the_query(scripted):
     scripted.answer(json.dumps([DAY]))
-    assert api(scripted).forecast("tok.en", "london") == [DAY]
+    assert api(scripted).forecast("tok.en", "london") == [DayForecast.from_json(DAY)]
     (sent,) = scripted.requests
     assert sent["path"] == "/weatherforecast" and sent["args"] == {"city": "london"}
     assert sent["headers"]["Authorization"] == "Bearer tok.en"
@@ -27,7 +28,7 @@ def test_the_token_goes_in_the_header_and_the_city_in_the_query(scripted):
 
 def test_no_city_leaves_the_choice_to_the_api(scripted):
     scripted.answer(json.dumps([{**DAY, "extra": "ignored"}]))
-    assert api(scripted).forecast("t") == [DAY]
+    assert api(scripted).forecast("t") == [DayForecast.from_json(DAY)]
     assert scripted.requests[0]["args"] == {}
 
 

@@ -17,7 +17,7 @@ from webapp.client.api import WeatherApi
 from webapp.client.commands import with_token
 from webapp.client.machine import MachineTokens
 from webapp.client.token_cache import TokenCache
-from webapp.config import ClientSettings
+from webapp.client.settings import ClientSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,7 @@ from tests.client.conftest import cache_files, cached_tokens
 from webapp.client.password import PasswordTokens
 from webapp.client.terminal import Terminal
 from webapp.client.token_cache import TokenCache
-from webapp.config import ClientSettings
+from webapp.client.settings import ClientSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Correct-Horse-9"

@@ -15,7 +15,8 @@ from webapp.client.errors import CommandError, SignInError, UnreachableError, Us
 from webapp.client.password import PasswordTokens, secret_hash
 from webapp.client.terminal import Terminal
 from webapp.client.token_cache import TokenCache
-from webapp.config import Issuer, PasswordClient
+from webapp.client.settings import PasswordClient
+from webapp.environment import Issuer
 
 EMAIL = "alice@example.com"
 SECRET = "s3cr3t0123456789abcdefghij"  # Cognito client secrets are 24 to 64 word characters

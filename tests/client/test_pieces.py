@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -12,12 +13,15 @@ from webapp.client.__main__ import build_parser, main
 from webapp.client.errors import printable
 from webapp.client.output import forecast_json, forecast_table
 from webapp.client.password import cognito_error, required_attributes, secret_hash, token_username
-from webapp.config import ClientSettings, ConfigError
+from webapp.client.settings import ClientSettings
+from webapp.environment import ConfigError
+from webapp.weather_api.forecast import DayForecast
 
-DAYS = [
+JSON_DAYS = [
     {"date": "2026-01-02", "temperatureC": -3, "temperatureF": 27, "summary": "Bracing"},
     {"date": "2026-01-03", "temperatureC": 12, "temperatureF": 53, "summary": "Cool"},
 ]
+DAYS = [DayForecast.from_json(day) for day in JSON_DAYS]
 MACHINE_ENV = {
     "COGNITO_DOMAIN": "https://myapp.auth.eu-west-1.amazoncognito.com",
     "MACHINE_CLIENT_ID": "machine-id",
@@ -84,12 +88,12 @@ def test_table_aligns_columns():
 
 
 def test_table_prints_server_text_safely():
-    day = {**DAYS[0], "summary": "\x1b[2JWiped"}
+    day = dataclasses.replace(DAYS[0], summary="\x1b[2JWiped")
     assert "\x1b" not in forecast_table([day])
 
 
 def test_json_output_is_the_apis_shape():
-    assert json.loads(forecast_json(DAYS)) == DAYS
+    assert json.loads(forecast_json(DAYS)) == JSON_DAYS
 
 
 def test_machine_settings_need_only_the_machine_client():

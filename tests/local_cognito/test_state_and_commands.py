@@ -13,7 +13,8 @@ import requests
 from tests.fixtures.local_cognito import start_local_cognito
 from tests.local_cognito.conftest import Browser, make_code_flow, token_request
 from tests.servers import free_port, wait_for_port
-from webapp.config import ApiSettings, WebSettings
+from webapp.demo.settings import WebSettings
+from webapp.weather_api.settings import ApiSettings
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess:

@@ -27,7 +27,9 @@ from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID, past_half_life
 from tests.security.conformance_report import ConformanceReport
 from tests.security.hostile_browser import HostileBrowser
 from tests.security.hostile_idp import HostileIdp
-from webapp.config import ApiSettings, Issuer, WebSettings
+from webapp.demo.settings import WebSettings
+from webapp.environment import Issuer
+from webapp.weather_api.settings import ApiSettings
 
 
 def pytest_configure(config):

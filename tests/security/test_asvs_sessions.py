@@ -9,7 +9,6 @@ hostile IdP in honest mode instead: the local Cognito does not serve the JSON AP
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import replace
 from http.cookies import SimpleCookie
@@ -20,7 +19,7 @@ import requests
 from tests.fixtures.webapp import SECRET_KEY, fill_login_form, serve_webapp, sign_in
 from tests.security.conftest import case, entropy_bits
 from tests.security.hostile_browser import COOKIE, HostileBrowser
-from webapp.config import WebSettings
+from webapp.demo.settings import WebSettings
 
 PASSWORD = "Correct-Horse-9-battery"
 
@@ -183,7 +182,7 @@ def test_sign_out_ends_the_hosted_ui_session(app, person):
 def test_idle_timeout(webapp_factory, person):
     app = webapp_factory(session_idle_timeout=1)
     browser = signed_in_browser(app.url, person)
-    time.sleep(1.2)
+    app.clock.offset += 1.2
     profile = browser.get("/profile")
     assert (profile.status_code, browser.is_signed_in()) == (401, False)
 
@@ -193,9 +192,9 @@ def test_idle_timeout(webapp_factory, person):
 def test_absolute_timeout(webapp_factory, person):
     app = webapp_factory(session_absolute_lifetime=2)
     browser = signed_in_browser(app.url, person)
-    time.sleep(0.5)  # early, so a slow machine has 1.5 s to make this visit before the lifetime ends
+    app.clock.offset += 1.5
     still_there = browser.get("/profile").status_code
-    time.sleep(1.7)  # 2.2 s after the sign-in at least, however slow the visits were
+    app.clock.offset += 0.7
     assert (still_there, browser.get("/profile").status_code) == (200, 401)
 
 

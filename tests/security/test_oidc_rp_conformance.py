@@ -279,7 +279,7 @@ def test_oidcc_client_test_ignores_unparseable_key_in_jwks(fresh_rp, hostile):
 def test_oidcc_client_test_signing_key_rotation(fresh_rp, hostile):
     running = fresh_rp()
     # Production allows one refetch per 10 s (a flood of made-up kids costs one fetch); this test rotates sooner.
-    running.app.extensions["webapp.hosted_ui"].jwks_cache.min_refetch_interval = 0
+    running.app.extensions["cognito_auth"].oidc.jwks_cache.min_refetch_interval = 0
     first = HostileBrowser(running.url)
     first.sign_in()
     assert first.is_signed_in()

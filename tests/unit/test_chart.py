@@ -1,4 +1,4 @@
-"""The chart's geometry (webapp.chart) and its SVG (templates/weather/_chart.html), without servers."""
+"""The chart's geometry (webapp.demo.chart) and its SVG (templates/weather/_chart.html), without servers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from flask import render_template_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.chart import MAX_TICKS, NICE_STEPS, nice_scale, temperature_chart
-from webapp.weather_client import DayForecast
+from webapp.demo.chart import MAX_TICKS, NICE_STEPS, nice_scale, temperature_chart
+from webapp.weather_api.forecast import DayForecast
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONDAY = datetime.date(2030, 1, 7)

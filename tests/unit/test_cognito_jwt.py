@@ -12,7 +12,7 @@ import time
 import pytest
 from joserfc.jwk import ECKey
 
-from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID, SCOPE, b64json, make_key, sign, sign_hs256
+from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID, SCOPE, b64json, make_key, sign, sign_hs256, stranger_key
 from webapp.cognito_jwt import (
     CognitoJwtVerifier,
     InvalidClientIdError,
@@ -501,9 +501,27 @@ def test_a_cached_token_is_not_verified_again(idp, cache):
     verified = VerifiedTokenCache()
     checked = verifier(idp, cache, verified_cache=verified)
     token = idp.access_token()
-    first = checked.verify(token)
-    cache.preload(idp.jwks_uri, {"keys": []})  # the key is gone: only the cache can still vouch for the token
-    assert checked.verify(token) == first and len(verified) == 1
+    claims = checked.verify(token)
+    key = cache.cached_key(idp.jwks_uri, idp.key.kid)
+    verified.put(token, key, {**claims, "marker": "from the cache"})
+    assert checked.verify(token)["marker"] == "from the cache" and len(verified) == 1
+
+
+def test_a_cached_token_is_refused_once_its_key_leaves_the_key_set(idp, cache):
+    checked = verifier(idp, cache, verified_cache=VerifiedTokenCache())
+    token = idp.access_token()
+    checked.verify(token)
+    cache.preload(idp.jwks_uri, {"keys": []})  # the key was withdrawn (a refetch brought a set without it)
+    refused(checked, token, KidNotFoundInJwksError)
+
+
+def test_a_cached_token_is_checked_against_a_new_key_under_its_kid(idp, cache):
+    checked = verifier(idp, cache, verified_cache=VerifiedTokenCache())
+    token = idp.access_token()
+    checked.verify(token)
+    other = stranger_key(idp.key.kid)  # the same kid, another key: the cached verdict says nothing about it
+    cache.preload(idp.jwks_uri, {"keys": [other.as_dict(private=False)]})
+    refused(checked, token, JwtInvalidSignatureError)
 
 
 def test_a_cached_token_is_refused_once_it_expires(idp, cache):
@@ -511,7 +529,8 @@ def test_a_cached_token_is_refused_once_it_expires(idp, cache):
     checked = verifier(idp, cache, verified_cache=verified)
     token = idp.access_token()
     claims = checked.verify(token)
-    verified.put(token, {**claims, "exp": now() - 60})  # as if the hour had passed since it was cached
+    key = cache.cached_key(idp.jwks_uri, idp.key.kid)
+    verified.put(token, key, {**claims, "exp": now() - 60})  # as if the hour had passed since it was cached
     refused(checked, token, JwtExpiredError)
 
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from webapp.config import ApiSettings, ConfigError, WebSettings
+from webapp.demo.settings import WebSettings
+from webapp.environment import ConfigError
+from webapp.weather_api.settings import ApiSettings
 
 GOOD = {
     "COGNITO_REGION": "eu-west-1",

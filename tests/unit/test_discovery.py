@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.servers import free_port
-from webapp.discovery import (
+from webapp.cognito_jwt.discovery import (
     API_ENDPOINTS,
     WEB_APP_ENDPOINTS,
     DiscoveryError,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from webapp.next_path import safe_next_path
+from webapp.cognito_auth.next_path import safe_next_path
 
 
 @pytest.mark.parametrize(

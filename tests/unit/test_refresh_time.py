@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.hosted_ui import refresh_time
+from webapp.cognito_auth.oidc_client import refresh_time
 
 ISSUED = 1_700_000_000
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from webapp.config import ConfigError, WebSettings
+from webapp.demo.settings import WebSettings
+from webapp.environment import ConfigError
 
 BASE = {
     "COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_Pool",

@@ -6,7 +6,8 @@ import pytest
 
 from tests.fixtures.weather_api import WeatherApiServer
 from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID
-from webapp.config import ApiSettings, Issuer
+from webapp.environment import Issuer
+from webapp.weather_api.settings import ApiSettings
 
 
 def api_settings(idp, **changes) -> ApiSettings:

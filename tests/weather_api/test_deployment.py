@@ -13,7 +13,7 @@ import requests
 from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID
 from tests.servers import free_port, wait_for_port
 from tests.weather_api.conftest import api_settings
-from webapp.config import ConfigError
+from webapp.environment import ConfigError
 from webapp.weather_api import create_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,8 @@ from tests.conftest import TEST_SECRET
 from tests.fixtures.webapp import serve_webapp
 from tests.idp import CLIENT_ID, FakeIdp
 from tests.webapp.scripted_idp import ScriptedHostedUi
-from webapp.config import Issuer, WebSettings
+from webapp.demo.settings import WebSettings
+from webapp.environment import Issuer
 
 CLIENT_SECRET = "scripted-client-secret"
 

@@ -16,7 +16,7 @@ from tests.idp import CLIENT_ID, make_key
 from tests.webapp.conftest import CLIENT_SECRET, Flow, token_response
 from tests.webapp.scripted_idp import TOKEN_PATH
 from webapp.cognito_jwt import at_hash
-from webapp.hosted_ui import PendingFlows
+from webapp.cognito_auth.session_store import FLOW_LIFETIME
 
 
 def is_signed_in(http: requests.Session, app_url: str) -> bool:
@@ -100,12 +100,11 @@ def test_a_flow_from_another_browser_is_unknown(app_url, hosted):
     assert hosted.recorded(TOKEN_PATH) == []
 
 
-def test_an_expired_flow_is_unknown(app_url, hosted, monkeypatch):
-    monkeypatch.setattr(PendingFlows, "expires_in", 0.2)  # instead of minutes
+def test_an_expired_flow_is_unknown(shared_scripted_webapp, app_url, hosted):
     http = requests.Session()
     flow = Flow.start(http, app_url)
-    time.sleep(0.3)
-    response = flow.callback()
+    with shared_scripted_webapp.clock.moved(FLOW_LIFETIME + 1):
+        response = flow.callback()
     assert response.status_code == 400 and "expired" in response.text
     assert hosted.recorded(TOKEN_PATH) == []
 
@@ -256,7 +255,7 @@ def test_a_rotated_signing_key_is_fetched(scripted_webapp, hosted):
     running = scripted_webapp()
     app_url = running.url
     # The JWKS cache refetches at most every 10 s; this test rotates sooner than that.
-    running.app.extensions["webapp.hosted_ui"].jwks_cache.min_refetch_interval = 0
+    running.app.extensions["cognito_auth"].oidc.jwks_cache.min_refetch_interval = 0
     http = requests.Session()
     first = Flow.start(http, app_url)
     hosted.answer_tokens(token_response(hosted.idp, first.nonce))

@@ -106,7 +106,7 @@ def test_revoked_refresh_token_ends_the_session_without_a_loop(webapp, local_cog
     with local_cognito.clock.moved(NEARLY_EXPIRED):
         sign_in(victim, webapp.url, user.email, user.password)
     # Revoke the session's refresh token at Cognito behind the web app's back.
-    tokens = webapp.app.extensions["webapp.sessions"].load(victim.cookies["session"])["tokens"]
+    tokens = webapp.app.extensions["cognito_auth"].store.load(victim.cookies["session"])["tokens"]
     web = local_cognito.clients["web"]
     revoked = requests.post(f"{local_cognito.url}/oauth2/revoke", data={"token": tokens["refresh_token"]},
                             auth=(web.client_id, web.client_secret), timeout=5)
@@ -123,7 +123,7 @@ def test_a_second_sign_in_in_the_same_browser_revokes_the_refresh_token_it_repla
     user = local_cognito.demo_user
     http.get(webapp.url + "/").raise_for_status()
     tabs = [fill_login_form(http.get(webapp.url + "/login"), user.email, user.password) for _ in range(2)]
-    store = webapp.app.extensions["webapp.sessions"]
+    store = webapp.app.extensions["cognito_auth"].store
     refresh_tokens = []
     for method, action, data in tabs:
         assert http.request(method, action, data=data).url.startswith(webapp.url)
@@ -144,7 +144,7 @@ def test_sign_out_everywhere_with_cognito(webapp, local_cognito):
     user = local_cognito.demo_user
     sign_in(laptop, webapp.url, user.email, user.password)
     sign_in(phone, webapp.url, user.email, user.password)
-    phone_tokens = webapp.app.extensions["webapp.sessions"].load(phone.cookies["session"])["tokens"]
+    phone_tokens = webapp.app.extensions["cognito_auth"].store.load(phone.cookies["session"])["tokens"]
     response = laptop.post(f"{webapp.url}/logout-everywhere", data={"csrf_token": csrf_token(laptop, webapp.url)})
     assert response.url == f"{webapp.url}/signed-out"
     assert not is_signed_in(laptop, webapp.url) and not is_signed_in(phone, webapp.url)
@@ -174,7 +174,7 @@ def test_no_token_or_verifier_reaches_the_logs(webapp, local_cognito, caplog):
     user = local_cognito.demo_user
     with local_cognito.clock.moved(NEARLY_EXPIRED):
         sign_in(http, webapp.url, user.email, user.password)
-    store = webapp.app.extensions["webapp.sessions"]
+    store = webapp.app.extensions["cognito_auth"].store
     first = dict(store.load(http.cookies["session"])["tokens"])
     assert is_signed_in(http, webapp.url)  # refreshes
     second = dict(store.load(http.cookies["session"])["tokens"])

@@ -164,7 +164,7 @@ def test_a_session_stored_without_refresh_at_is_refreshed_once(scripted_webapp, 
     running = scripted_webapp()
     http = requests.Session()
     signed_in(http, running.url, hosted)
-    store = running.app.extensions["webapp.sessions"]
+    store = running.app.extensions["cognito_auth"].store
     sid = http.cookies["session"]
     with running.app.test_request_context():
         stored = running.app.session_interface.session_class(store.load(sid), sid=sid)

@@ -16,8 +16,8 @@ from flask import session
 
 from tests.idp import past_half_life
 from tests.webapp.conftest import Flow, scripted_sign_in, token_response
-from webapp.session_store import FileSessionCache, FileUserIndex
-from webapp.sessions import keep_newer_state
+from webapp.cognito_auth.session_store import FileSessionData, FileUserIndex
+from webapp.cognito_auth.sessions import keep_newer_state
 
 
 def is_signed_in(http: requests.Session, app_url: str) -> bool:
@@ -125,47 +125,45 @@ def csrf_token(http: requests.Session, app_url: str) -> str:
 
 
 def test_idle_sessions_end_and_a_stale_sign_out_button_still_works(scripted_webapp, hosted):
-    app_url = scripted_webapp(session_idle_timeout=2).url
+    running = scripted_webapp(session_idle_timeout=2)
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted)
-    token = csrf_token(http, app_url)
-    time.sleep(2.3)
+    scripted_sign_in(http, running.url, hosted)
+    token = csrf_token(http, running.url)
+    running.clock.offset += 2.3
     # The page left open past the timeout: its sign-out button still signs out (no CSRF error).
-    response = http.post(f"{app_url}/logout", data={"csrf_token": token}, allow_redirects=False)
+    response = http.post(f"{running.url}/logout", data={"csrf_token": token}, allow_redirects=False)
     assert response.status_code == 302 and response.headers["Location"].startswith(f"{hosted.url}/logout?")
     assert [r.form["token"] for r in hosted.recorded("/oauth2/revoke")] == ["refresh-1"]
-    assert not is_signed_in(http, app_url)
+    assert not is_signed_in(http, running.url)
 
 
 def test_a_timed_out_session_has_its_refresh_token_revoked(scripted_webapp, hosted):
-    app_url = scripted_webapp(session_idle_timeout=1).url
+    running = scripted_webapp(session_idle_timeout=1)
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted)
-    time.sleep(1.2)
-    assert http.get(f"{app_url}/").status_code == 200  # any page: the session ends here
+    scripted_sign_in(http, running.url, hosted)
+    running.clock.offset += 1.2
+    assert http.get(f"{running.url}/").status_code == 200  # any page: the session ends here
     assert [r.form["token"] for r in hosted.recorded("/oauth2/revoke")] == ["refresh-1"]
-    assert not is_signed_in(http, app_url)
+    assert not is_signed_in(http, running.url)
 
 
 def test_activity_and_refreshes_do_not_extend_the_absolute_lifetime(scripted_webapp, hosted):
     # Every profile visit refreshes the tokens (margin beyond their lifetime, tokens past their half-life) and counts
-    # as activity. The two visits come 3.2 s after the sign-in, past the idle timeout (so activity must have
-    # counted), and leave 1.4 s of the idle timeout and 1.8 s of the absolute lifetime for the requests themselves on
-    # a slow machine; the last one, 2 s after the previous, finds only the absolute lifetime over. The sleeps only
-    # add up: "over" cannot race.
-    app_url = scripted_webapp(session_idle_timeout=3, session_absolute_lifetime=5, token_refresh_margin=10**6).url
+    # as activity. Two visits 1.6 s apart take the session past its idle timeout (so activity must have counted);
+    # the last, 2 s later, finds only the absolute lifetime over.
+    running = scripted_webapp(session_idle_timeout=3, session_absolute_lifetime=5, token_refresh_margin=10**6)
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted, sub="s-abs", id={"auth_time": 1_700_000_000}, access=past_half_life())
+    scripted_sign_in(http, running.url, hosted, sub="s-abs", id={"auth_time": 1_700_000_000}, access=past_half_life())
     for _ in range(2):
-        time.sleep(1.6)
+        running.clock.offset += 1.6
         hosted.answer_tokens(token_response(hosted.idp, None, sub="s-abs", id={"auth_time": 1_700_000_000},
                                             access=past_half_life()))
-        assert is_signed_in(http, app_url)  # activity keeps the idle timeout at bay...
-    time.sleep(2.0)
-    page = http.get(f"{app_url}/profile?tab=2", allow_redirects=False)  # ...but not past the absolute lifetime
+        assert is_signed_in(http, running.url)  # activity keeps the idle timeout at bay...
+    running.clock.offset += 2.0
+    page = http.get(f"{running.url}/profile?tab=2", allow_redirects=False)  # ...but not past the absolute lifetime
     assert page.status_code == 401 and "Your session has expired" in page.text
     assert 'href="/login?next=/profile?tab%3D2"' in page.text
-    assert not is_signed_in(http, app_url)
+    assert not is_signed_in(http, running.url)
     assert len([r for r in hosted.recorded("/oauth2/token") if r.form["grant_type"] == "refresh_token"]) == 2
 
 
@@ -182,12 +180,23 @@ def test_file_store_keeps_live_sessions_beyond_cachelibs_default_threshold(scrip
 
 
 def test_file_store_sweeps_expired_sessions_only(tmp_path):
-    cache = FileSessionCache(str(tmp_path / "sessions"))
-    cache.set("session:live", {"user": 1}, timeout=3600)
-    cache.set("session:expired", {"user": 2}, timeout=-10)
-    cache.remove_expired()
-    assert len(os.listdir(tmp_path / "sessions")) == 1
-    assert cache.get("session:live") == {"user": 1}
+    store = FileSessionData(tmp_path / "sessions")
+    live, expired = "l" * 43, "e" * 43
+    store.set(live, b"live", ttl=3600)
+    store.set(expired, b"expired", ttl=-10)
+    assert store.get(expired) is None  # expired entries are never served, swept or not
+    store.remove_expired()
+    assert os.listdir(tmp_path / "sessions") == [live]
+    assert store.get(live) == b"live"
+
+
+def test_file_store_names_files_only_after_session_ids(tmp_path):
+    store = FileSessionData(tmp_path / "sessions")
+    for cookie in ("../users/x" + "a" * 40, "a" * 20, "a/" * 20):
+        assert store.get(cookie) is None
+        store.delete(cookie)
+    with pytest.raises(ValueError):
+        store.set("../" + "a" * 40, b"x", ttl=60)
 
 
 def test_file_index_drops_entries_older_than_the_absolute_lifetime(tmp_path):
@@ -255,15 +264,15 @@ def test_a_session_ended_elsewhere_is_not_resurrected_by_a_request_in_flight(app
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted)
     sid = http.cookies["session"]
-    store = shared_scripted_webapp.app.extensions["webapp.sessions"]
+    store = shared_scripted_webapp.app.extensions["cognito_auth"].store
     with shared_scripted_webapp.app.test_request_context():
         stored = store.load(sid)
         store.delete(sid)
-        # What a request that loaded the session earlier would hand to Flask-Session at its end:
+        # What a request that loaded the session earlier would write at its end:
         session.update(stored)
         session.sid = sid
         session.modified = True
-        keep_newer_state(shared_scripted_webapp.app.response_class())
+        keep_newer_state()
         assert not session
     assert not is_signed_in(http, app_url)
 
@@ -296,7 +305,7 @@ def test_the_redis_refresh_lock_outlives_the_slowest_refresh(scripted_webapp, ho
     client = redis.Redis.from_url(redis_server.url)
     request.addfinalizer(client.close)
     slowest_refresh = (4 + 2) * 2 * http_timeout
-    with running.app.extensions["webapp.sessions"].locks.hold("a" * 43):
+    with running.app.extensions["cognito_auth"].store.locks.hold("a" * 43):
         assert client.pttl("session-lock:" + "a" * 43) / 1000 > slowest_refresh
 
 

@@ -144,7 +144,7 @@ def test_sign_out_everywhere_keeps_the_access_token_out_of_debug_logs(app_url, h
     caplog.set_level(logging.DEBUG)  # botocore logs each request's parameters, the access token among them, at DEBUG
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted, sub=SUB)
-    access_token = shared_scripted_webapp.app.extensions["webapp.sessions"].load(http.cookies["session"])[
+    access_token = shared_scripted_webapp.app.extensions["cognito_auth"].store.load(http.cookies["session"])[
         "tokens"]["access_token"]
     hosted.idp.respond("/", {})
     assert sign_out_everywhere(http, app_url).status_code == 302

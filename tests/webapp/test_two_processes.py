@@ -12,14 +12,15 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.fixtures.webapp import NEARLY_EXPIRED, SECRET_KEY, concurrent_gets, sign_in
 from tests.servers import require_binary
-from webapp import PROJECT_ROOT
 
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
@@ -30,7 +31,7 @@ class GunicornWebApp:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", "1",
              "--worker-class", "gthread", "--threads", "8", "webapp:create_app()"],
-            env=env, cwd=PROJECT_ROOT, pass_fds=[fd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=env, cwd=ROOT, pass_fds=[fd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
 
     def wait_until_ready(self, timeout: float = 30.0) -> None:

@@ -18,7 +18,7 @@ import requests
 from tests.fixtures.weather_api import WeatherApiServer
 from tests.fixtures.webapp import sign_in
 from tests.webapp.weather_doubles import Gatekeeper, ScriptedApi
-from webapp.config import ApiSettings
+from webapp.weather_api.settings import ApiSettings
 from webapp.weather_api.forecast import CITIES, five_day_forecast
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -58,7 +58,7 @@ def signed_in(app_url: str, local_cognito, **kwargs) -> requests.Session:
 
 
 def stored_tokens(running, http: requests.Session) -> dict:
-    return running.app.extensions["webapp.sessions"].load(http.cookies["session"])["tokens"]
+    return running.app.extensions["cognito_auth"].store.load(http.cookies["session"])["tokens"]
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@
     weather-client forecast --user EMAIL [--city CITY] [--json]     (password from a prompt or standard input)
     weather-client logout (--machine | --user EMAIL)
 
-Configuration comes from the environment (`webapp.config.ClientSettings`); tokens are cached in
+Configuration comes from the environment (`webapp.client.settings.ClientSettings`); tokens are cached in
 `$XDG_CACHE_HOME/weather-client` (default `~/.cache/weather-client`). Exit codes: 0 success, 1 Cognito or the
 API refused or failed, 2 usage or configuration.
 """
@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from webapp.client.commands import COMMANDS
 from webapp.client.errors import EXIT_USAGE, CommandError
-from webapp.config import ConfigError, ClientSettings
+from webapp.client.settings import ClientSettings
+from webapp.environment import ConfigError
 
 EPILOG = """\
 environment:

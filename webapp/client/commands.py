@@ -14,7 +14,7 @@ from webapp.client.output import forecast_json, forecast_table
 from webapp.client.password import PasswordTokens
 from webapp.client.terminal import Terminal
 from webapp.client.token_cache import CachedToken, TokenCache
-from webapp.config import ClientSettings
+from webapp.client.settings import ClientSettings
 
 
 class TokenSource(Protocol):

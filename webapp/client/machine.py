@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
+
+from webapp.bounded_http import BoundedAdapter, BoundedOAuth2Session
 
 from webapp.client.errors import SignInError, UnreachableError, printable
+from webapp.client.settings import MachineClient
 from webapp.client.token_cache import CachedToken, TokenCache
-from webapp.config import MachineClient
 
+# A token endpoint's answer is a few kilobytes; anything near this is not one.
+MAX_ANSWER_BYTES = 256 * 1024
 #: What each /oauth2/token error means for someone holding the machine client's id and secret.
 TOKEN_ERRORS = {
     "invalid_client": "Cognito refused the machine client's credentials: check MACHINE_CLIENT_ID and "
@@ -52,12 +55,13 @@ class MachineTokens:
         self.cache.remove(self.key)
 
     def _fetch(self, _stale: CachedToken | None) -> CachedToken:
-        session = OAuth2Session(
+        session = BoundedOAuth2Session(
             self.client.client_id,
             self.client.client_secret,
             scope=self.scope,
             token_endpoint_auth_method="client_secret_basic",
             default_timeout=self.timeout,
+            adapter=BoundedAdapter(MAX_ANSWER_BYTES),
         )
         with session:
             try:

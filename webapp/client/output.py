@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from webapp.client.errors import printable
+from webapp.weather_api.forecast import DayForecast
 
 #: (heading, field, right-aligned): the columns of the seeds' weather page.
 COLUMNS = (("Date", "date", False), ("Temp. (C)", "temperatureC", True), ("Temp. (F)", "temperatureF", True),
            ("Summary", "summary", False))
 
 
-def forecast_table(days: list[dict[str, Any]]) -> str:
+def forecast_table(days: list[DayForecast]) -> str:
     rows = [[heading for heading, _, _ in COLUMNS]]
-    rows += [[printable(str(day[name]), limit=40) for _, name, _ in COLUMNS] for day in days]
+    rows += [[printable(str(day.to_json()[name]), limit=40) for _, name, _ in COLUMNS] for day in days]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = []
     for row in rows:
@@ -26,5 +26,5 @@ def forecast_table(days: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def forecast_json(days: list[dict[str, Any]]) -> str:
-    return json.dumps(days, indent=2, ensure_ascii=False)
+def forecast_json(days: list[DayForecast]) -> str:
+    return json.dumps([day.to_json() for day in days], indent=2, ensure_ascii=False)

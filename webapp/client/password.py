@@ -26,7 +26,7 @@ from joserfc.errors import JoseError
 
 from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError, printable
 from webapp.client.token_cache import CachedToken, TokenCache
-from webapp.config import PasswordClient
+from webapp.client.settings import PasswordClient
 
 #: Cognito's messages for these are already the one clear line a person needs ("Incorrect username or
 #: password.", "User is not confirmed.", "Password did not conform with policy: …").

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import ClientMixin, scope_to_list
 
-from webapp.config import is_loopback_host
+from webapp.environment import is_loopback_host
 
 OIDC_SCOPES = frozenset({"openid", "email", "phone", "profile"})
 RESERVED_SCOPES = OIDC_SCOPES | {"aws.cognito.signin.user.admin"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from webapp.config import ApiSettings
+from webapp.weather_api.settings import ApiSettings
 
 
 def create_app(settings: ApiSettings | None = None) -> Flask:

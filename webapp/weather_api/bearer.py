@@ -13,9 +13,9 @@ import logging
 import re
 import threading
 
-import requests
 from flask import Flask, Request, current_app, g, request
 
+from webapp.bounded_http import bounded_session
 from webapp.cognito_jwt import (
     CognitoJwtVerifier,
     JwksCache,
@@ -24,8 +24,10 @@ from webapp.cognito_jwt import (
     JwtMissingScopeError,
     VerifiedTokenCache,
 )
-from webapp.config import CLOCK_SKEW, ApiSettings
-from webapp.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
+from webapp.cognito_jwt.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
+from webapp.cognito_jwt.jwks import MAX_JWKS_BYTES
+from webapp.environment import CLOCK_SKEW
+from webapp.weather_api.settings import ApiSettings
 from webapp.weather_api.errors import (
     InsufficientScopeError,
     InvalidRequestError,
@@ -63,7 +65,7 @@ class TokenGuard:
     """Turns a request into the claims of a valid access token, or raises the `BearerError` to answer with."""
 
     def __init__(self, settings: ApiSettings):
-        session = requests.Session()
+        session = bounded_session(MAX_JWKS_BYTES)
         self.settings = settings
         self.metadata = LazyMetadata(
             settings.issuer.metadata_url, settings.issuer.issuer, required=API_ENDPOINTS, session=session,

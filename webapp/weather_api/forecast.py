@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
+import re
 from dataclasses import dataclass
 
 #: The seeds' summaries, coldest first; each applies from its threshold (°C) up to the next one.
@@ -27,6 +29,9 @@ SUMMARY_BANDS = (
 )
 SUMMARIES = tuple(summary for _, summary in SUMMARY_BANDS)
 FORECAST_DAYS = 5
+# What a reader accepts: more days than any forecast has, or text longer than any summary, is not a forecast.
+MAX_DAYS, MAX_SUMMARY = 16, 64
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,49 @@ def variation(city: str, day: datetime.date) -> float:
     digest = hashlib.sha256(f"{city}|{day.isoformat()}".encode()).digest()
     first, second = digest[0:4], digest[4:8]
     return int.from_bytes(first, "big") / 0xFFFFFFFF + int.from_bytes(second, "big") / 0xFFFFFFFF - 1
+
+
+@dataclass(frozen=True)
+class DayForecast:
+    """One day as the API serves it (`day_forecast` writes it; the web page and the CLI read it with
+    `parse_forecast`): the seeds' `WeatherForecast`, date, °C, °F (as the API computed it) and a summary."""
+
+    date: datetime.date
+    temperature_c: int
+    temperature_f: int
+    summary: str
+
+    def to_json(self) -> dict:
+        return {"date": self.date.isoformat(), "temperatureC": self.temperature_c,
+                "temperatureF": self.temperature_f, "summary": self.summary}
+
+    @classmethod
+    def from_json(cls, day: object) -> "DayForecast":
+        """The day, or ValueError for anything that is not one (a reader must not trust the API's shape)."""
+        if not isinstance(day, dict):
+            raise ValueError("not a day")
+        date, celsius, fahrenheit, summary = (day.get(k) for k in ("date", "temperatureC", "temperatureF", "summary"))
+        if not (isinstance(date, str) and ISO_DATE.fullmatch(date) and is_temperature(celsius)
+                and is_temperature(fahrenheit) and isinstance(summary, str) and 0 < len(summary) <= MAX_SUMMARY):
+            raise ValueError("not a day")
+        return cls(datetime.date.fromisoformat(date), celsius, fahrenheit, summary)
+
+
+def is_temperature(value: object) -> bool:
+    """A whole number of degrees within what any thermometer on Earth has read (either scale)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -150 <= value <= 150
+
+
+def parse_forecast(body: bytes) -> list[DayForecast]:
+    """The API's answer as days, or ValueError for anything else. Hand-written rather than a schema library: four
+    fields, and neither reader has another use for one."""
+    try:
+        days = json.loads(body)
+    except RecursionError:  # a body of nothing but nested brackets
+        raise ValueError("nested too deep") from None
+    if not isinstance(days, list) or not 1 <= len(days) <= MAX_DAYS:
+        raise ValueError("not a list of days")
+    return [DayForecast.from_json(day) for day in days]
 
 
 def day_forecast(city: str, day: datetime.date) -> dict:

@@ -5,7 +5,7 @@ One verifier for both kinds of Cognito JWT. ID tokens carry the app client in `a
 validator, which requires `aud`) do not know these rules, so they are applied here and only here.
 
 Cryptography is joserfc's: this module decides *which* key and algorithm may be used and which claims must hold,
-then asks `joserfc.jws` to check the signature. It has no web framework imports and no module-level state; the
+then asks joserfc's RS256 to check the signature. It has no web framework imports and no module-level state; the
 JWKS cache is an object you create (one per process is plenty) and may share between verifiers.
 
 Checks, in order (the first that fails raises; every error is a `JwtError` whose message never holds the token):
@@ -28,23 +28,33 @@ import hashlib
 import hmac
 import json
 import math
-import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-import requests
-import urllib3
 from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import JWKRegistry, Key
+from joserfc.jwk import Key
 from joserfc.util import urlsafe_b64decode
 
-#: Cognito user pool ids look like `us-east-1_AbC123xyZ`: the region, an underscore, letters and digits.
-USER_POOL_ID = re.compile(r"(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+")
+from webapp.cognito_jwt.errors import (
+    InvalidClientIdError,
+    InvalidTokenUseError,
+    JwtExpiredError,
+    JwtInvalidAtHashError,
+    JwtInvalidClaimError,
+    JwtInvalidIssuerError,
+    JwtInvalidNonceError,
+    JwtInvalidSignatureAlgorithmError,
+    JwtInvalidSignatureError,
+    JwtMissingScopeError,
+    JwtNotYetValidError,
+    JwtParseError,
+    JwtUnsupportedHeaderError,
+)
+from webapp.cognito_jwt.jwks import JwksCache
+from webapp.environment import USER_POOL_ID
 
 ALGORITHMS = ("RS256",)
 RS256 = jws.JWSRegistry.algorithms["RS256"]
@@ -53,287 +63,6 @@ ALLOWED_HEADER_MEMBERS = frozenset({"kid", "alg", "typ"})
 #: Header members that point at keys (RFC 7515 §4.1.2–4.1.6): following them lets the token choose its own key.
 KEY_POINTER_HEADER_MEMBERS = frozenset({"jku", "jwk", "x5u", "x5c"})
 MAX_KID_LENGTH = 256
-MAX_JWKS_BYTES = 512 * 1024
-
-
-# --- errors -------------------------------------------------------------------------------------------------
-
-
-class JwtError(Exception):
-    """Base class: the token must not be trusted. Messages never contain the token or values taken from it."""
-
-
-class JwtParseError(JwtError):
-    """Not a compact JWS with a JSON header and JSON claims, or longer than allowed."""
-
-
-class JwtUnsupportedHeaderError(JwtParseError):
-    """The header carries a member Cognito never sets (key pointers, `crit`, ...)."""
-
-
-class JwtInvalidSignatureError(JwtError):
-    """The signature does not verify with the key the header names."""
-
-
-class JwtInvalidSignatureAlgorithmError(JwtInvalidSignatureError):
-    """The algorithm is not allowed (`none`, HS256, ...) or differs from the JWK's `alg`, or the JWK cannot sign."""
-
-
-class JwtInvalidClaimError(JwtError):
-    """A claim is missing, has the wrong JSON type, or does not hold the expected value."""
-
-
-class JwtExpiredError(JwtInvalidClaimError):
-    """`exp` has passed (beyond the leeway)."""
-
-
-class JwtNotYetValidError(JwtInvalidClaimError):
-    """`nbf` or `iat` lies in the future (beyond the leeway)."""
-
-
-class JwtInvalidIssuerError(JwtInvalidClaimError):
-    """`iss` is not exactly the configured issuer."""
-
-
-class InvalidTokenUseError(JwtInvalidClaimError):
-    """`token_use` is not `id` or `access`, or not the kind this verifier accepts."""
-
-
-class InvalidClientIdError(JwtInvalidClaimError):
-    """The token was issued to a client that is not allowed (`aud` for ID tokens, `client_id` for access)."""
-
-
-class JwtInvalidNonceError(JwtInvalidClaimError):
-    """The ID token's `nonce` is missing or differs from the one sent with the authorization request."""
-
-
-class JwtInvalidAtHashError(JwtInvalidClaimError):
-    """The ID token's `at_hash` is missing or does not match the access token issued with it."""
-
-
-class JwtMissingScopeError(JwtInvalidClaimError):
-    """The access token lacks a required scope; `scope` is what was required (for RFC 6750 `insufficient_scope`)."""
-
-    def __init__(self, message: str, *, scope: str):
-        super().__init__(message)
-        self.scope = scope
-
-
-class KidNotFoundInJwksError(JwtError):
-    """No key with the token's `kid` in the JWKS, even after a (rate limited) refetch."""
-
-
-class JwksFetchError(JwtError):
-    """The JWKS could not be fetched or parsed, and no cached key can stand in."""
-
-
-# --- JWKS cache ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _JwksEntry:
-    """What one JWKS URI last gave us, and when we last asked."""
-
-    keys: dict[str, Key] = field(default_factory=dict)
-    last_attempt: float = -math.inf  # time.monotonic() of the last fetch attempt
-    last_failed: bool = False
-    fetch_lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class JwksCache:
-    """Per-JWKS-URI cache of signing keys.
-
-    The JWKS is fetched on first use. A token whose `kid` is unknown triggers a refetch (Cognito may add keys at
-    any time), but at most once per `min_refetch_interval` seconds per URI (a "penalty box": a burst of tokens
-    with made-up kids costs Cognito one request, not one per token), and with one fetch in flight: other threads
-    wait for it and then read its result. When a refetch fails, the keys already cached keep working.
-    """
-
-    def __init__(
-        self,
-        *,
-        session: requests.Session | None = None,
-        timeout: float = 5.0,
-        min_refetch_interval: float = 10.0,
-    ):
-        self.session = session or requests.Session()
-        self.timeout = timeout
-        self.min_refetch_interval = min_refetch_interval
-        self._entries: dict[str, _JwksEntry] = {}
-        self._lock = threading.Lock()
-
-    def preload(self, jwks_uri: str, jwks: dict) -> None:
-        """Use `jwks` as if just fetched from `jwks_uri` (tests, or keys shipped with a deployment)."""
-        entry = self._entry(jwks_uri)
-        with entry.fetch_lock:
-            self._store(entry, parse_jwks(jwks))
-
-    def get_key(self, jwks_uri: str, kid: str) -> Key:
-        """The key named `kid`, fetching or refetching the JWKS if needed and allowed."""
-        entry = self._entry(jwks_uri)
-        key = entry.keys.get(kid)
-        if key is not None:
-            return key
-        with entry.fetch_lock:
-            # Another thread may have fetched while we waited for the lock.
-            key = entry.keys.get(kid)
-            if key is None and self._may_fetch(entry):
-                self._fetch(jwks_uri, entry)
-                key = entry.keys.get(kid)
-            if key is not None:
-                return key
-            if entry.last_failed:
-                raise JwksFetchError("the JWKS could not be fetched and no cached key has this kid")
-            raise KidNotFoundInJwksError("no key in the JWKS has the token's kid")
-
-    def _entry(self, jwks_uri: str) -> _JwksEntry:
-        with self._lock:
-            return self._entries.setdefault(jwks_uri, _JwksEntry())
-
-    def _may_fetch(self, entry: _JwksEntry) -> bool:
-        return time.monotonic() - entry.last_attempt >= self.min_refetch_interval
-
-    def _fetch(self, jwks_uri: str, entry: _JwksEntry) -> None:
-        entry.last_attempt = time.monotonic()
-        try:
-            keys = parse_jwks(fetch_json(self.session, jwks_uri, timeout=self.timeout, max_bytes=MAX_JWKS_BYTES))
-        except (DocumentFetchError, JwksFetchError):
-            entry.last_failed = True
-            return
-        self._store(entry, keys)
-
-    @staticmethod
-    def _store(entry: _JwksEntry, keys: dict[str, Key]) -> None:
-        entry.keys = keys
-        entry.last_failed = False
-        entry.last_attempt = time.monotonic()
-
-
-class DocumentFetchError(Exception):
-    """`fetch_json` failed; the message says why (the URL and an HTTP status or error type, nothing secret)."""
-
-
-class ResponseTooLarge(requests.RequestException):
-    """A response body (declared or as sent) longer than the caller's cap; a RequestException, like other ways an
-    HTTP call to the IdP can fail, so every caller already handles it."""
-
-
-class ResponseTooSlow(requests.Timeout):
-    """The body was still arriving at the caller's deadline (requests' timeout bounds each read, not the whole)."""
-
-
-def read_capped(response: requests.Response, max_bytes: int, *, deadline: float | None = None) -> bytes:
-    """The body of a response not yet read (`stream=True`, or a requests response hook), at most `max_bytes`.
-
-    A declared Content-Length over the cap is refused before reading; a body sent without one (or longer than
-    declared) stops being read at the cap. With a `deadline` (a `time.monotonic()` value), a body still
-    trickling in at that moment is abandoned too. Hand-written: requests has neither limit of its own.
-
-    The deadline is checked between socket reads, so one read may overrun it by up to the read timeout, and a
-    server can stretch a single read further with what urllib3 consumes without returning body bytes (chunked
-    trailers, a long chunk-size line, compressed padding that decodes to nothing); `read_before` closes that gap.
-    """
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        response.close()
-        raise ResponseTooLarge(f"{response.url} declared more than {max_bytes} bytes")
-    chunks, size = [], 0
-    for chunk in _arriving_chunks(response):
-        size += len(chunk)
-        if size > max_bytes:
-            response.close()
-            raise ResponseTooLarge(f"{response.url} sent more than {max_bytes} bytes")
-        if deadline is not None and time.monotonic() > deadline:
-            response.close()
-            raise ResponseTooSlow(f"{response.url} was still sending at the deadline")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def read_before(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
-    """`read_capped` with a deadline no server can stretch, for the calls to Cognito: a timer shuts the socket at
-    the deadline, ending a read that urllib3 would keep going on bytes that are not body (chunked trailers, a long
-    chunk-size line, compressed padding), each within the read timeout.
-
-    A thread per call (~160 µs): right for sign-in, refresh and key fetches, too dear for every page's API call,
-    which keeps `read_capped`'s check between reads. Hand-written: neither requests nor urllib3 has a total
-    timeout.
-    """
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()), _shut_down, (response,))
-    timer.daemon = True
-    timer.start()
-    try:
-        body = read_capped(response, max_bytes, deadline=deadline)
-    except requests.ConnectionError:
-        if time.monotonic() < deadline:
-            raise
-        body = None  # the timer shut the socket mid-read
-    finally:
-        timer.cancel()
-    # A socket shut among trailers reads as the end of the response: past the deadline, it was not.
-    if body is None or time.monotonic() >= deadline:
-        raise ResponseTooSlow(f"{response.url} was still sending at the deadline")
-    return body
-
-
-def _shut_down(response: requests.Response) -> None:
-    try:
-        response.raw.shutdown()
-    except (RuntimeError, ValueError, OSError):  # already done: released to the pool, or closed
-        pass
-
-
-def _arriving_chunks(response: requests.Response) -> Iterator[bytes]:
-    """The body as it arrives, one socket read at a time (urllib3's `read1`), so that `read_capped` checks its
-    deadline between the bytes of a server that trickles them; requests' `iter_content` blocks until a whole chunk
-    is in. urllib3's errors come out as requests' own (a stalled read as `requests.ReadTimeout`), which is what
-    every caller catches."""
-    while True:
-        try:
-            chunk = response.raw.read1(64 * 1024, decode_content=True)
-        except urllib3.exceptions.ReadTimeoutError as error:
-            raise requests.ReadTimeout(error) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise requests.ConnectionError(error) from None
-        if not chunk:
-            return
-        yield chunk
-
-
-def fetch_json(session: requests.Session, url: str, *, timeout: float, max_bytes: int) -> Any:
-    """GET a JSON document: a timeout, no redirects (Cognito serves its documents directly), a size cap, and the
-    whole body within one `timeout` of the headers (requests' own timeout bounds each read, not the whole)."""
-    try:
-        with session.get(
-            url, timeout=timeout, allow_redirects=False, stream=True, headers={"Accept": "application/json"}
-        ) as response:
-            if response.status_code != 200:
-                raise DocumentFetchError(f"{url} answered HTTP {response.status_code}")
-            body = read_before(response, max_bytes, time.monotonic() + timeout)
-    except ResponseTooLarge as error:
-        raise DocumentFetchError(str(error)) from None
-    except requests.RequestException as error:
-        raise DocumentFetchError(f"{url} is unreachable ({type(error).__name__})") from None
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: brackets nested deeper than the parser goes
-        raise DocumentFetchError(f"{url} did not return JSON") from None
-
-
-def parse_jwks(jwks: Any) -> dict[str, Key]:
-    """The keys of a JWK Set by `kid`. Entries joserfc cannot import, or without a kid, are skipped (RFC 7517 §5:
-    a set may hold keys the reader does not understand); whether a key may verify a token is decided per token."""
-    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
-        raise JwksFetchError("the JWKS is not a JWK Set (an object with a 'keys' list)")
-    keys: dict[str, Key] = {}
-    for data in jwks["keys"]:
-        if not isinstance(data, dict) or not isinstance(data.get("kid"), str):
-            continue
-        try:
-            keys[data["kid"]] = JWKRegistry.import_key(data)
-        except (JoseError, ValueError, TypeError):
-            continue
-    return keys
 
 
 # --- verified-token cache -----------------------------------------------------------------------------------
@@ -345,35 +74,36 @@ class VerifiedTokenCache:
     does the same with its `jwt_cache_config`).
 
     Entries are keyed by the token's SHA-256, so the cache holds no token; it is bounded (least recently used
-    entries go first) and shared by threads. On every hit the time claims (`exp`, `iat`, `nbf`) are checked
-    again; the other checks depend only on the token and the verifier's settings, so they cannot change.
-    The trade-off, stated: a signing key withdrawn from the JWKS keeps validating tokens already cached until
-    they expire (Cognito's access tokens live at most a day, one hour by default).
+    entries go first) and shared by threads. Each entry keeps the key that verified the token. On every hit the
+    time claims (`exp`, `iat`, `nbf`) are checked again, and the key must still be the one the JWKS cache holds
+    under that kid: a key withdrawn from the set (noticed at the next refetch) stops validating cached tokens at
+    once. The other checks depend only on the token and the verifier's settings, so they cannot change.
     """
 
     def __init__(self, max_entries: int = 10_000):
         if max_entries <= 0:
             raise ValueError("max_entries must be positive")
         self.max_entries = max_entries
-        self._entries: OrderedDict[bytes, dict] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[Key, dict]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
     def _key(token: str) -> bytes:
         return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
-    def get(self, token: str) -> dict | None:
+    def get(self, token: str) -> tuple[Key, dict] | None:
+        """(the key that verified the token, its claims), or None."""
         key = self._key(token)
         with self._lock:
-            claims = self._entries.get(key)
-            if claims is not None:
+            entry = self._entries.get(key)
+            if entry is not None:
                 self._entries.move_to_end(key)
-            return claims
+            return entry
 
-    def put(self, token: str, claims: dict) -> None:
+    def put(self, token: str, signing_key: Key, claims: dict) -> None:
         key = self._key(token)
         with self._lock:
-            self._entries[key] = claims
+            self._entries[key] = (signing_key, claims)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
@@ -391,7 +121,8 @@ class CognitoJwtVerifier:
     `token_use` and `client_ids` are required keywords: skipping a check takes an explicit `None`, never an
     omission. `token_use=None` accepts both kinds (each still checked against its own client claim);
     `client_ids=None` accepts any client of the pool. `scopes`: every one must be granted (access tokens).
-    `verified_cache`: opt-in memory of tokens that passed (see `VerifiedTokenCache` for the trade-off).
+    `verified_cache`: opt-in memory of tokens that passed (see `VerifiedTokenCache`). `clock`: the time tokens are
+    checked against (tests move it instead of waiting).
 
     ID token audience (OIDC Core 3.1.3.7, steps 3-5): `aud` must name exactly one audience, one of `client_ids`
     (a one-element list is accepted). A token listing further audiences is refused, with or without `azp`:
@@ -411,6 +142,7 @@ class CognitoJwtVerifier:
         leeway: int = 0,
         max_token_length: int = 8192,
         verified_cache: VerifiedTokenCache | None = None,
+        clock: Callable[[], float] = time.time,
     ):
         if token_use not in ("id", "access", None):
             raise ValueError("token_use must be 'id', 'access' or None")
@@ -433,6 +165,7 @@ class CognitoJwtVerifier:
         self.leeway = leeway
         self.max_token_length = max_token_length
         self.verified_cache = verified_cache
+        self.clock = clock
 
     @classmethod
     def for_user_pool(cls, region: str, user_pool_id: str, **options: Any) -> "CognitoJwtVerifier":
@@ -456,17 +189,20 @@ class CognitoJwtVerifier:
         if cacheable and isinstance(token, str) and len(token) <= self.max_token_length:
             cached = self.verified_cache.get(token)
             if cached is not None:
-                check_times(cached, self.leeway)
-                return dict(cached)
+                key, claims = cached
+                if self.jwks_cache.cached_key(self.jwks_uri, key.kid) is key:  # not withdrawn since
+                    check_times(claims, self.leeway, self.clock())
+                    return dict(claims)
         header, claims, signing_input, signature = self._parse(token)
-        check_signature(signing_input, signature, self._signing_key(header))
+        key = self._signing_key(header)
+        check_signature(signing_input, signature, key)
         self._check_claims(claims)
         if nonce is not None:
             check_nonce(claims, nonce)
         if access_token is not None:
             check_at_hash(claims, access_token)
         if cacheable:
-            self.verified_cache.put(token, dict(claims))
+            self.verified_cache.put(token, key, dict(claims))
         return claims
 
     def _parse(self, token: Any) -> tuple[dict, dict, bytes, bytes]:
@@ -500,7 +236,7 @@ class CognitoJwtVerifier:
     def _check_claims(self, claims: dict) -> None:
         check_claim_types(claims)
         check_subject(claims)
-        check_times(claims, self.leeway)
+        check_times(claims, self.leeway, self.clock())
         if claims.get("iss") != self.issuer:
             raise JwtInvalidIssuerError(f"the token's issuer is not {self.issuer}")
         token_use = claims.get("token_use")
@@ -606,9 +342,8 @@ def check_subject(claims: dict) -> None:
         raise JwtInvalidClaimError("the sub claim is missing")
 
 
-def check_times(claims: dict, leeway: int, now: float | None = None) -> None:
+def check_times(claims: dict, leeway: int, now: float) -> None:
     """`exp` and `iat` required; `exp` passed, or `iat`/`nbf` in the future, beyond `leeway` seconds fails."""
-    now = time.time() if now is None else now
     for name in ("exp", "iat"):
         if name not in claims:
             raise JwtInvalidClaimError(f"the {name} claim is missing")

@@ -1,17 +1,23 @@
-"""Where sessions live: Flask-Session on disk (the default) or in Redis, plus what Flask-Session has no notion
-of: a user -> session ids index (for "sign out everywhere"), per-session locks (for single-flight refresh), and
-a sweep of expired files (the embedded store has no TTL of its own).
+"""Where sessions live: Flask-Session's server-side session interface over Redis or files on disk, plus what
+Flask-Session has no notion of: a user -> session ids index (for "sign out everywhere"), per-session locks (for
+single-flight refresh), a sweep of expired files, and direct reads and writes for the two things that cannot wait
+for the end of a request (a token refresh published to concurrent requests; other browsers' sessions deleted).
 
-The embedded store is for one process (any number of threads): its refresh lock is a thread lock. Several
-processes or machines (gunicorn workers, instances behind a load balancer) need SESSION_REDIS_URL, which also
-makes the refresh lock a Redis lock shared by all of them.
+The embedded (file) store is for one process (any number of threads): its refresh lock is a thread lock. Several
+processes or machines need SESSION_REDIS_URL, which also makes the refresh lock a Redis lock shared by all.
+
+A store that cannot be reached is a `SessionStoreUnavailable` (a 503 page), wherever it is met: opening the
+session (the request then gets an empty, unsaveable session and the page says so), in a view, or saving.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import struct
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -20,12 +26,14 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Iterator
 
+import msgspec
 import redis
-from cachelib.file import FileSystemCache
-from flask import Flask
-from flask_session import Session
+from flask import Flask, Request
+from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
-from webapp.config import WebSettings
+from webapp.cognito_auth.errors import SessionStoreUnavailable
+from webapp.cognito_auth.settings import CognitoAuthSettings
+from webapp.cognito_auth.state import request_state
 
 log = logging.getLogger(__name__)
 
@@ -33,28 +41,92 @@ log = logging.getLogger(__name__)
 FLOW_LIFETIME = 5 * 60
 # The embedded store sweeps expired sessions at most this often per process.
 CLEANUP_INTERVAL = 5 * 60
-# Session ids are Flask-Session's `secrets.token_urlsafe(32)`; anything else never names a file.
+# Session ids are Flask-Session's `secrets.token_urlsafe(32)`; anything else never names a file or a key.
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 DEFAULT_SESSION_DIR = Path(".state") / "webapp-sessions"
+EXPIRY = struct.Struct(">d")
 
 
 class LockTimeout(Exception):
     """Another request of this session held its lock for too long (a token refresh stuck on a slow IdP)."""
 
 
-class FileSessionCache(FileSystemCache):
-    """cachelib's file cache as a session store.
+@contextmanager
+def store_calls() -> Iterator[None]:
+    """A store that cannot be reached (Redis down or slow, a disk that fails) becomes a 503 page, not a 500."""
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        raise SessionStoreUnavailable(error=type(error).__name__) from None
 
-    cachelib's default threshold (500 entries) makes it delete the *oldest* entries, live sessions included, once
-    more people than that are signed in; threshold 0 turns that off. It then never removes expired entries either
-    (it only sweeps when over the threshold), so `remove_expired` exposes the sweep for our periodic cleanup.
-    """
 
-    def __init__(self, cache_dir: str):
-        super().__init__(cache_dir, threshold=0, default_timeout=0, mode=0o600)
+class RedisSessionData:
+    """Sessions as Redis strings `session:<id>` that expire by themselves."""
+
+    def __init__(self, client: redis.Redis):
+        self.client = client
+
+    def get(self, sid: str) -> bytes | None:
+        return self.client.get("session:" + sid)
+
+    def set(self, sid: str, value: bytes, ttl: int) -> None:
+        self.client.set("session:" + sid, value, ex=ttl)
+
+    def delete(self, sid: str) -> None:
+        self.client.delete("session:" + sid)
 
     def remove_expired(self) -> None:
-        self._remove_expired(time.time())
+        """Redis expires keys itself."""
+
+
+class FileSessionData:
+    """Sessions as files `<root>/<id>`: an 8-byte expiry time, then the session's bytes; written to a temporary
+    file and renamed, so a reader sees the old session or the new one, never half of one. Hand-written: cachelib's
+    file cache, which Flask-Session offers, has no public way to sweep expired entries (and pickles values)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def get(self, sid: str) -> bytes | None:
+        if not SESSION_ID.match(sid):
+            return None
+        try:
+            data = (self.root / sid).read_bytes()
+        except FileNotFoundError:
+            return None
+        if len(data) < EXPIRY.size or EXPIRY.unpack_from(data)[0] < time.time():
+            return None
+        return data[EXPIRY.size:]
+
+    def set(self, sid: str, value: bytes, ttl: int) -> None:
+        if not SESSION_ID.match(sid):
+            raise ValueError("not a session id")
+        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".tmp-")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(EXPIRY.pack(time.time() + ttl) + value)
+            os.replace(temporary, self.root / sid)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+    def delete(self, sid: str) -> None:
+        if SESSION_ID.match(sid):
+            (self.root / sid).unlink(missing_ok=True)
+
+    def remove_expired(self) -> None:
+        now = time.time()
+        for path in self.root.iterdir():
+            if not SESSION_ID.match(path.name):  # a write in flight
+                continue
+            try:
+                with path.open("rb") as file:
+                    head = file.read(EXPIRY.size)
+                if len(head) < EXPIRY.size or EXPIRY.unpack(head)[0] < now:
+                    path.unlink(missing_ok=True)
+            except FileNotFoundError:  # removed meanwhile (signed out)
+                continue
 
 
 class FileUserIndex:
@@ -155,7 +227,7 @@ def refresh_lock_lifetime(http_timeout: float) -> float:
 
     The lock expires by itself only so that a dead holder does not block the session for good. Expiring under a
     live holder would let a second process refresh the same session with the same refresh token, so it must
-    outlast the worst case of the sequential calls made under it (`webapp.tokens`, `HostedUi.refresh`): the
+    outlast the worst case of the sequential calls made under it (`tokens.access_token`, `OidcClient.refresh`): the
     session's Redis read, discovery (first use), the token endpoint, the JWKS for the access token and again for
     the ID token (a cold cache or an unknown kid), and the Redis write that publishes the new tokens. Each call
     takes at most three timeouts from a server that answers at all — requests and redis-py apply `http_timeout`
@@ -172,7 +244,7 @@ class SessionLocks:
     queue on a redis-py `Lock` (which expires by itself after `lifetime` seconds if its holder dies).
 
     Waiting is bounded by `wait`, shorter than a lock's lifetime: a page does not hang on a stuck refresh, it
-    uses the current token or says "try again" (`webapp.tokens`)."""
+    uses the current token or says "try again" (`tokens.access_token`)."""
 
     def __init__(self, client: redis.Redis | None, wait: float, lifetime: float):
         self.client = client
@@ -219,50 +291,19 @@ class SessionLocks:
                     log.warning("a session lock expired before its holder released it")
 
 
-class SessionStore:
-    """The web app's handle on Flask-Session's store (``app.extensions["webapp.sessions"]``).
+class SessionStore(ServerSideSessionInterface):
+    """Flask-Session's cookie and session-id handling (a random id in an HttpOnly cookie, `regenerate` at
+    sign-in) over `data` (Redis or files), with `index` and `locks` beside it.
 
-    Requests normally read and write their own session through Flask-Session. Two things cannot wait for the end
-    of a request: a token refresh must publish the new tokens to concurrent requests at once, and "sign out
-    everywhere" deletes sessions of other browsers. Both use the three hooks every Flask-Session backend
-    implements (`_retrieve_session_data`, `_upsert_session`, `_delete_session`), so the stored format stays
-    Flask-Session's own whichever backend is configured.
+    Sessions are msgpack, read without Flask-Session's pickle fallback: a store's bytes are never unpickled.
     """
 
-    def __init__(self, app: Flask, settings: WebSettings):
-        self.app = app
-        self.settings = settings
-        self.touch_interval = min(60.0, settings.session_idle_timeout / 10)
-        self._next_cleanup = 0.0
-        self._cleanup_guard = threading.Lock()
-        redis_client = None
-        if settings.session_redis_url:
-            redis_client = redis.Redis.from_url(
-                settings.session_redis_url,
-                socket_timeout=settings.http_timeout,
-                socket_connect_timeout=settings.http_timeout,
-            )
-            self.cache = None
-            self.index: FileUserIndex | RedisUserIndex = RedisUserIndex(
-                redis_client, settings.session_absolute_lifetime
-            )
-            app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis_client)
-        else:
-            root = Path(settings.session_dir) if settings.session_dir else DEFAULT_SESSION_DIR
-            root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            # cachelib assumes it is the only user of its directory: the index lives beside it, not in it.
-            self.cache = FileSessionCache(str(root / "sessions"))
-            self.index = FileUserIndex(root / "users", settings.session_absolute_lifetime)
-            app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=self.cache)
-        # A refresh normally makes one token call under the lock; waiting longer than two means something is stuck.
-        self.locks = SessionLocks(
-            redis_client, wait=2 * settings.http_timeout + 1, lifetime=refresh_lock_lifetime(settings.http_timeout)
-        )
+    session_class = ServerSideSession
+
+    def __init__(self, app: Flask, settings: CognitoAuthSettings):
+        super().__init__(app, key_prefix="", permanent=False)
         app.config.update(
-            SESSION_PERMANENT=False,  # the cookie dies with the browser; the server enforces the lifetimes
             SESSION_REFRESH_EACH_REQUEST=False,  # write only what changed: fewer lost updates, fewer writes
-            # The store's TTL: idle sessions vanish by themselves; pending sign-in flows outlive a short timeout.
-            PERMANENT_SESSION_LIFETIME=timedelta(seconds=max(settings.session_idle_timeout, FLOW_LIFETIME)),
             SESSION_COOKIE_NAME="__Host-session" if settings.secure_cookies else "session",
             SESSION_COOKIE_SECURE=settings.secure_cookies,
             SESSION_COOKIE_HTTPONLY=True,
@@ -270,39 +311,80 @@ class SessionStore:
             SESSION_COOKIE_PATH="/",
             SESSION_COOKIE_DOMAIN=None,
         )
-        Session(app)
+        # The store's TTL: idle sessions vanish by themselves; pending sign-in flows outlive a short timeout.
+        self.ttl_seconds = max(settings.session_idle_timeout, FLOW_LIFETIME)
+        self.touch_interval = min(60.0, settings.session_idle_timeout / 10)
+        self._next_cleanup = 0.0
+        self._cleanup_guard = threading.Lock()
+        client = None
+        if settings.session_redis_url:
+            client = redis.Redis.from_url(settings.session_redis_url, socket_timeout=settings.http_timeout,
+                                          socket_connect_timeout=settings.http_timeout)
+            self.data: RedisSessionData | FileSessionData = RedisSessionData(client)
+            self.index: FileUserIndex | RedisUserIndex = RedisUserIndex(client, settings.session_absolute_lifetime)
+        else:
+            root = Path(settings.session_dir) if settings.session_dir else DEFAULT_SESSION_DIR
+            self.data = FileSessionData(root / "sessions")
+            self.index = FileUserIndex(root / "users", settings.session_absolute_lifetime)
+        self.redis = client
+        # A refresh normally makes one token call under the lock; waiting longer than two means something is stuck.
+        self.locks = SessionLocks(client, wait=2 * settings.http_timeout + 1,
+                                  lifetime=refresh_lock_lifetime(settings.http_timeout))
 
-    # Direct store access, for the cases described in the class docstring.
-    def _store_id(self, sid: str) -> str:
-        return self.app.session_interface._get_store_id(sid)
+    # --- Flask-Session's hooks ---
+
+    def open_session(self, app: Flask, request: Request):
+        try:
+            return super().open_session(app, request)
+        except SessionStoreUnavailable:
+            request_state().store_down = True  # the extension's first before_request hook answers 503
+            return self.make_null_session(app)
+
+    def _retrieve_session_data(self, store_id: str) -> dict | None:
+        return self.load(store_id)
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
+        value = msgspec.msgpack.encode(dict(session))
+        if value != request_state().written:  # written already, early (`sessions.persist`)
+            with store_calls():
+                self.data.set(store_id, value, self.ttl_seconds)
+
+    def _delete_session(self, store_id: str) -> None:
+        self.delete(store_id)
+
+    # --- direct access ---
 
     def load(self, sid: str) -> dict | None:
-        return self.app.session_interface._retrieve_session_data(self._store_id(sid))
+        with store_calls():
+            value = self.data.get(sid)
+        try:
+            return msgspec.msgpack.decode(value) if value else None
+        except msgspec.DecodeError:
+            return None
 
-    def write(self, session_) -> None:
-        interface = self.app.session_interface
-        interface._upsert_session(self.app.permanent_session_lifetime, session_, self._store_id(session_.sid))
+    def write(self, session: ServerSideSession) -> None:
+        value = msgspec.msgpack.encode(dict(session))
+        with store_calls():
+            self.data.set(session.sid, value, self.ttl_seconds)
+        request_state().written = value
 
     def delete(self, sid: str) -> None:
-        self.app.session_interface._delete_session(self._store_id(sid))
+        with store_calls():
+            self.data.delete(sid)
 
     def delete_user_sessions(self, sub: str) -> int:
         """Delete every session of one user (sign out everywhere); returns how many were indexed."""
-        sids = self.index.sids(sub)
-        for sid in sids:
-            self.delete(sid)
-        self.index.forget(sub)
+        with store_calls():
+            sids = self.index.sids(sub)
+            for sid in sids:
+                self.data.delete(sid)
+            self.index.forget(sub)
         return len(sids)
 
-    def cleanup_expired(self) -> None:
-        """Sweep expired sessions and stale index entries (the embedded store has no TTL of its own)."""
-        if self.cache is not None:
-            self.cache.remove_expired()
-        self.index.remove_stale()
-
     def maybe_cleanup(self) -> None:
-        """Run `cleanup_expired` in the background at most every CLEANUP_INTERVAL seconds in this process."""
-        if self.cache is None:
+        """Sweep expired files and stale index entries in the background, at most every CLEANUP_INTERVAL seconds in
+        this process (Redis expires both by itself)."""
+        if self.redis is not None:
             return
         now = time.monotonic()
         with self._cleanup_guard:
@@ -313,6 +395,7 @@ class SessionStore:
 
     def _cleanup_quietly(self) -> None:
         try:
-            self.cleanup_expired()
+            self.data.remove_expired()
+            self.index.remove_stale()
         except OSError as error:
             log.warning("session cleanup failed: %s", type(error).__name__)

@@ -1,10 +1,13 @@
-"""Public pages (home, the health check) and the template filters every page may use."""
+"""The pages around the forecast: home (public), profile (signed in), the health check, and the date filters."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from flask import Blueprint, render_template
+
+from webapp.cognito_auth import access_token, current_user, login_required
 
 bp = Blueprint("pages", __name__)
 
@@ -17,6 +20,13 @@ def home():
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
+    return render_template("profile.html", user=current_user, now=time.time())
 
 
 @bp.app_template_filter("utc")

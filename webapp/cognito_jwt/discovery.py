@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from webapp.cognito_jwt import DocumentFetchError, fetch_json
-from webapp.config import endpoint_problem
+from webapp.bounded_http import DocumentFetchError, bounded_session, fetch_json
+from webapp.environment import endpoint_problem
 
 #: What the weather API needs from the document.
 API_ENDPOINTS = ("jwks_uri",)
@@ -97,7 +97,7 @@ def origin(url: str) -> tuple[str, str, int | None] | None:
 
 
 def check_endpoint(name: str, value: Any) -> None:
-    """Present, and acceptable by the same rule as the URLs in our own settings (`config.endpoint_problem`)."""
+    """Present, and acceptable by the same rule as the URLs in our own settings (`endpoint_problem`)."""
     if not isinstance(value, str) or not value:
         raise InsecureEndpointError(f"the discovery document has no {name}")
     problem = endpoint_problem(value)
@@ -126,9 +126,7 @@ def fetch_metadata(
 ) -> ProviderMetadata:
     """Fetch the discovery document and check it (`check_metadata`)."""
     try:
-        document = fetch_json(
-            session or requests.Session(), metadata_url, timeout=timeout, max_bytes=MAX_DOCUMENT_BYTES
-        )
+        document = fetch_json(session or bounded_session(MAX_DOCUMENT_BYTES), metadata_url, timeout=timeout)
     except DocumentFetchError as error:
         raise DiscoveryFetchError(str(error)) from None
     return check_metadata(document, issuer, required)
@@ -155,7 +153,7 @@ class LazyMetadata:
         self.metadata_url = metadata_url
         self.issuer = issuer
         self.required = tuple(required)
-        self.session = session or requests.Session()
+        self.session = session or bounded_session(MAX_DOCUMENT_BYTES)
         self.timeout = timeout
         self.retry_interval = retry_interval
         self._metadata: ProviderMetadata | None = None

@@ -1,22 +1,21 @@
-"""One place that turns every failure into a page with the right status, never a stack trace."""
+"""Every failure the extension lets a person meet, as a class carrying its status, its words and the next step,
+and the one place that turns them into a response: a page (`cognito_auth/error.html`, which the host app may
+override) or, for a request that asks for JSON or a view marked `login_required(api=True)`, a JSON body.
+
+A host app may raise its own subclasses of `AuthError` to get the same pages, or register its own error handler
+for any of these classes (Flask prefers the most specific handler).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from flask import Flask, current_app, render_template, request
-from flask.globals import request_ctx
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, current_app, jsonify, render_template, request
 
-from webapp.next_path import current_page, referring_page
-from webapp.security import CALLBACK_ENDPOINT
+from webapp.cognito_auth.next_path import current_page, referring_page
 
 log = logging.getLogger(__name__)
-
-STORE_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 
 def wire_code(text: object) -> str:
@@ -24,12 +23,10 @@ def wire_code(text: object) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "", str(text))[:64] or "unknown"
 
 
-class PageError(Exception):
-    """A failure a person can meet. Each subclass carries its status, its words and what to do next.
-
-    `error` is a short wire-style code for the log (never a token or a URL); `action` names the call to action
-    the error template shows: "sign_in" (a "Sign in again" button) or "retry" (a "Try again" button).
-    """
+class AuthError(Exception):
+    """A failure a person can meet: `status`, a short wire-style `error` code for logs and JSON (never a token or
+    a URL), a `title` and `message` for people, and `action`, the page's call to action: "sign_in" (a "Sign in
+    again" button, back to `next_path`) or "retry" (a "Try again" button)."""
 
     status = 500
     error = "server_error"
@@ -46,7 +43,7 @@ class PageError(Exception):
         self.next_path = next_path
 
 
-class StoreUnavailable(PageError):
+class SessionStoreUnavailable(AuthError):
     status = 503
     error = "session_store_unavailable"
     title = "Please try again in a moment"
@@ -54,8 +51,8 @@ class StoreUnavailable(PageError):
     action = "retry"
 
 
-class SignInRequired(PageError):
-    """The session has ended (timed out, signed out elsewhere, refresh token revoked or expired)."""
+class SignInRequired(AuthError):
+    """Nobody is signed in, or the session has ended (timed out, signed out elsewhere, refresh token revoked)."""
 
     status = 401
     error = "sign_in_required"
@@ -64,7 +61,27 @@ class SignInRequired(PageError):
     action = "sign_in"
 
 
-class TokenServiceUnavailable(PageError):
+class AccessDenied(AuthError):
+    """Signed in, but not in any of the groups the page requires."""
+
+    status = 403
+    error = "insufficient_group"
+    title = "You do not have access to this page"
+
+    def __init__(self, groups: list[str] | tuple[str, ...]):
+        super().__init__(f"This page is for members of {' or '.join(groups)}. Ask an administrator if you need it.")
+
+
+class FormExpired(AuthError):
+    """A sign-out form without this session's CSRF token: forged, or from a session that no longer exists."""
+
+    status = 400
+    error = "csrf_failed"
+    title = "This form has expired"
+    message = "This form has expired or was not sent from this site. Go back, reload the page and try again."
+
+
+class TokenServiceUnavailable(AuthError):
     """Cognito's token endpoint is unreachable or failing: the session is kept, the request can be retried."""
 
     status = 503
@@ -74,7 +91,7 @@ class TokenServiceUnavailable(PageError):
     action = "retry"
 
 
-class GlobalSignOutRefused(PageError):
+class GlobalSignOutRefused(AuthError):
     """Cognito refused GlobalSignOut for a reason other than "already signed out": nothing was ended anywhere,
     so the page says so instead of pretending (the usual cause is an access token without the
     aws.cognito.signin.user.admin scope, which GlobalSignOut requires)."""
@@ -88,7 +105,7 @@ class GlobalSignOutRefused(PageError):
     )
 
 
-class SignInFailed(PageError):
+class SignInFailed(AuthError):
     """Base of everything that stops a sign-in: each page offers to start again, and no session is created."""
 
     status = 400
@@ -132,7 +149,6 @@ class SignInCancelled(SignInFailed):
 class SignInRejected(SignInFailed):
     """The Hosted UI or the token endpoint refused the request (an OAuth error response)."""
 
-    error = "invalid_request"
     title = "Sign-in did not complete"
     message = "The sign-in service refused the request. Please sign in again."
 
@@ -153,11 +169,46 @@ class BadIdentityProviderResponse(SignInFailed):
     message = "The sign-in service sent a response we could not understand. Please sign in again."
 
 
-def render_error(status: int, title: str, message: str, *, action: str | None = None, headers=(), **context):
-    """The error page: what happened, what to do next (`action` names a call to action in the template)."""
-    return render_template(
-        "errors/error.html", status=status, title=title, message=message, action=action, **context
-    ), status, headers
+class ApiUnavailable(AuthError):
+    """An API called as the user (`UserApiClient`) could not be reached, failed, or answered something unusable;
+    `service` names it for people ("weather service")."""
+
+    status = 502
+    error = "api_unavailable"
+    action = "retry"
+
+    def __init__(self, service: str, *, error: str | None = None):
+        super().__init__(f"We could not get an answer from the {service}. The rest of the site works as usual; "
+                         "please try again in a moment.", error=error)
+        self.title = f"{service[:1].upper()}{service[1:]} unavailable"
+
+
+class ApiTimeout(ApiUnavailable):
+    status = 504
+    error = "api_timeout"
+
+    def __init__(self, service: str):
+        super().__init__(service)
+        self.message = (f"The {service} is taking too long to answer. The rest of the site works as usual; "
+                        "please try again in a moment.")
+
+
+class ApiSignInRejected(SignInRequired):
+    """The API refused the user's token even after a refresh: the session has been ended."""
+
+    error = "invalid_token"
+
+    def __init__(self, service: str, *, next_path: str | None = None):
+        super().__init__(f"The {service} did not accept your sign-in. Please sign in again to continue.",
+                         next_path=next_path)
+
+
+def wants_json() -> bool:
+    """JSON for a view marked `login_required(api=True)`, or a request that prefers JSON to HTML."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "cognito_auth_api", False):
+        return True
+    return request.accept_mimetypes.best_match(("text/html", "application/json")) == "application/json"
 
 
 def retry_path() -> str | None:
@@ -167,47 +218,28 @@ def retry_path() -> str | None:
     link to the POST's own URL would only meet a 405. The callback is never retried: its URL holds a single-use
     authorization code, which must not be copied into a page.
     """
-    if request.endpoint == CALLBACK_ENDPOINT:
+    if request.endpoint == "cognito_auth.callback":
         return None
     return current_page() if request.method == "GET" else referring_page()
 
 
-def render_page_error(error: PageError):
+def error_response(error: AuthError):
     log.info("%s (%s) -> %d", type(error).__name__, error.error, error.status)
-    return render_error(
-        error.status, error.title, error.message, action=error.action, next_path=error.next_path,
+    if wants_json():
+        response = jsonify(error=error.error, error_description=error.message)
+        response.status_code = error.status
+        if error.status == 401:
+            # There is no registered scheme for a cookie session; this follows draft-broyer-http-cookie-auth.
+            login = current_app.url_for("cognito_auth.login")
+            response.headers["WWW-Authenticate"] = f'Cookie realm="app", form-action="{login}", error="{error.error}"'
+        return response
+    page = render_template(
+        "cognito_auth/error.html", status=error.status, title=error.title, message=error.message,
+        action=error.action, next_path=error.next_path,
         retry_path=retry_path() if error.action == "retry" else None,
     )
+    return page, error.status
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(PageError, render_page_error)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        # Failures while opening the session happen before any view and reach us wrapped in a 500.
-        if isinstance(getattr(error, "original_exception", None), STORE_DOWN):
-            return store_down(error.original_exception)
-        # Werkzeug's headers for the status (Allow on a 405, WWW-Authenticate on a 401), not its HTML's type.
-        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
-        return render_error(error.code or 500, error.name, error.description or "", headers=headers)
-
-    @app.errorhandler(RedisConnectionError)
-    @app.errorhandler(RedisTimeoutError)
-    def store_down(error: Exception):
-        # When the store failed while the session was being opened, the request has no session at all, and the
-        # layout reads one (flashed messages): give it an empty, unsaveable one so the page can render. Flask
-        # matches the URL only after opening the session, so match it now: the page and its headers must know
-        # which route this is (the callback's URL holds an authorization code).
-        if request_ctx and request_ctx._session is None:
-            request_ctx._session = current_app.session_interface.make_null_session(current_app)
-            if request.url_rule is None and request.routing_exception is None and request_ctx.url_adapter:
-                request_ctx.match_request()
-        return render_page_error(StoreUnavailable(error=type(error).__name__))
-
-    @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
-        # Log the type only: exception messages from HTTP clients can carry URLs or tokens.
-        log.error("unhandled %s on request", type(error).__name__)
-        internal = InternalServerError()
-        return render_error(500, internal.name, "Something went wrong on our side. Please try again.")
+    app.register_error_handler(AuthError, error_response)

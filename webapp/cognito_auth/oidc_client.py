@@ -1,17 +1,19 @@
-"""The web app's client of its Cognito user pool: sign-in through the Hosted UI, refresh, revocation, sign-out.
+"""The app's relying-party client of its Cognito user pool: sign-in through the Hosted UI, refresh, revocation,
+global sign-out and Cognito's logout URL.
 
 Authlib's Flask client runs the authorization code flow (PKCE S256, `state`, `nonce`) and keeps each pending
-flow in the session under its own state, so several tabs can sign in at once. We add what Authlib leaves out:
+flow in the session (`PendingFlows`), so several tabs can sign in at once. We add what Authlib leaves out:
 
-- it is registered from the discovery document only after `webapp.discovery` checked it (issuer equal to the
+- it is built from the discovery document only after `cognito_jwt.discovery` checked it (issuer equal to the
   configured one, endpoints on the Hosted UI domain); until then no flow starts;
-- pending flows expire (`PendingFlows`) and cannot pile up;
+- pending flows expire and cannot pile up;
 - the ID token is validated by our one verifier (`webapp.cognito_jwt`: RS256 only, JWKS refetch on an unknown
   kid, exact `iss`, `aud` exactly this client, `exp`, `iat`, `nonce`, `at_hash`, `token_use`), and so is the
   access token (`token_use`, `client_id`); Authlib's own ID token parsing is not used;
 - refreshed ID tokens are validated too (Authlib does not), for the same `iss`, `sub`, `aud`, `azp` and
   `auth_time`;
-- an `iss` in the authorization response (RFC 9207) must be the configured issuer (mix-up defence).
+- an `iss` in the authorization response (RFC 9207) must be the configured issuer (mix-up defence);
+- every answer from Cognito is bounded in size and time (`webapp.bounded_http`).
 
 Nothing here logs a token: failures are logged by class and OAuth error code only.
 """
@@ -20,24 +22,17 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
+from typing import Callable
 from urllib.parse import urlencode
 
-import boto3
 import requests
 from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App, OAuth
-from authlib.integrations.requests_client import OAuth2Session
-from botocore import UNSIGNED
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-from flask import Flask, Response, current_app, g, redirect, request, session
+from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
+from flask import Response, redirect, request, session
 
-from webapp import discovery
-from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, read_before, read_capped
-from webapp.config import CLOCK_SKEW, WebSettings
-from webapp.errors import (
+from webapp.bounded_http import BoundedAdapter, BoundedOAuth2Session, bounded_session
+from webapp.cognito_auth.errors import (
     BadIdentityProviderResponse,
     GlobalSignOutRefused,
     IdentityProviderMismatch,
@@ -49,71 +44,60 @@ from webapp.errors import (
     UnknownSignIn,
     wire_code,
 )
-from webapp.session_store import FLOW_LIFETIME
+from webapp.cognito_auth.session_store import FLOW_LIFETIME
+from webapp.cognito_auth.sessions import FLOWS_KEY
+from webapp.cognito_auth.settings import CognitoAuthSettings
+from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, discovery
+from webapp.environment import CLOCK_SKEW
 
 log = logging.getLogger(__name__)
 
-CLIENT_NAME = "cognito"
-# Authlib keeps each pending flow in the session under this prefix followed by the flow's state.
-FLOW_KEY_PREFIX = f"_state_{CLIENT_NAME}_"
 # Tabs signing in at once, per browser; beyond that the oldest pending flow is dropped.
 MAX_PENDING_FLOWS = 5
 # Authorization error codes that mean "the person did not (or could not) sign in", per OIDC Core 3.1.2.6.
 NOT_SIGNED_IN_ERRORS = {"access_denied", "login_required", "consent_required", "interaction_required"}
 IDP_DOWN_ERRORS = {"server_error", "temporarily_unavailable"}
-# Token and revocation responses: three JWTs at most, a few kilobytes each; anything near this is not Cognito.
-MAX_TOKEN_RESPONSE_BYTES = 256 * 1024
+# Cognito's answers: three JWTs at most, a few kilobytes each (discovery and the JWKS, less); anything near this
+# is not Cognito.
+MAX_ANSWER_BYTES = 512 * 1024
+
+
+class BoundedFlaskClient(FlaskOAuth2App):
+    """Authlib's Flask client, whose calls to Cognito go through bounded sessions."""
+
+    client_cls = BoundedOAuth2Session
 
 
 class RefreshRejected(Exception):
     """The token endpoint refused the refresh token, or what it returned failed validation: the session is over."""
 
 
-def cap_token_response(response: requests.Response, *, timeout: float | None = None, **_) -> requests.Response:
-    """requests response hook for Authlib's sessions: it runs before requests reads the body, so a huge token or
-    revocation response is refused (ResponseTooLarge) instead of being read into memory, and a body still
-    arriving one `timeout` after the headers is abandoned (ResponseTooSlow, a requests.Timeout). requests applies
-    its timeout to each read, so a server trickling bytes could otherwise hold a sign-in, or a refresh and the
-    session's refresh lock (`webapp.session_store.refresh_lock_lifetime`), for as long as it liked."""
-    # requests caches a body in `_content`; it has no public way to hand it one read by the caller.
-    if isinstance(timeout, (int, float)):
-        response._content = read_before(response, MAX_TOKEN_RESPONSE_BYTES, time.monotonic() + timeout)
-    else:
-        response._content = read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
-    return response
-
-
 class PendingFlows(FlaskIntegration):
-    """Authlib's per-flow state in the session, with an expiry that is enforced and a cap on how many pile up.
+    """Where Authlib keeps each pending sign-in: under one session key of ours, `{state: {"data", "exp"}}`.
 
-    Authlib stamps each entry with `exp` but returns expired entries all the same, and sweeps them only when
-    another flow completes. Here an expired flow is unknown, and starting a flow drops expired ones and keeps at
-    most MAX_PENDING_FLOWS.
+    Authlib's own storage stamps an expiry but returns expired entries all the same, and lets them pile up. Here
+    an expired flow is unknown, and starting one drops expired flows and keeps at most MAX_PENDING_FLOWS.
     """
 
-    expires_in = FLOW_LIFETIME
+    def __init__(self, name: str, clock: Callable[[], float]):
+        super().__init__(name)
+        self.clock = clock
 
     def get_state_data(self, session_, state):
-        entry = session_.get(f"_state_{self.name}_{state}")
-        if not isinstance(entry, dict) or entry.get("exp", 0) < time.time():
-            return None
-        return super().get_state_data(session_, state)
+        flow = (session_.get(FLOWS_KEY) or {}).get(state)
+        return flow["data"] if flow and flow["exp"] >= self.clock() else None
 
     def set_state_data(self, session_, state, data):
-        now = time.time()
-        pending = sorted(
-            (entry.get("exp", 0) if isinstance(entry, dict) else 0, key)
-            for key, entry in session_.items()
-            if key.startswith(f"_state_{self.name}_")
-        )
-        for position, (expires, key) in enumerate(pending):
-            if expires < now or position < len(pending) - (MAX_PENDING_FLOWS - 1):
-                session_.pop(key)
-        super().set_state_data(session_, state, data)
+        now = self.clock()
+        live = sorted(((s, f) for s, f in (session_.get(FLOWS_KEY) or {}).items() if f["exp"] >= now),
+                      key=lambda item: item[1]["exp"])
+        session_[FLOWS_KEY] = {**dict(live[len(live) - (MAX_PENDING_FLOWS - 1):]),
+                               state: {"data": data, "exp": now + FLOW_LIFETIME}}
 
-
-class CognitoOAuth(OAuth):
-    framework_integration_cls = PendingFlows
+    def clear_state_data(self, session_, state):
+        flows = dict(session_.get(FLOWS_KEY) or {})
+        if flows.pop(state, None) is not None:
+            session_[FLOWS_KEY] = flows
 
 
 @dataclass(frozen=True)
@@ -127,7 +111,7 @@ class SignIn:
 
 @dataclass(frozen=True)
 class Components:
-    """What needs the discovery document: Authlib's registered client and the two verifiers."""
+    """What needs the discovery document: Authlib's client and the two verifiers."""
 
     client: FlaskOAuth2App
     id_tokens: CognitoJwtVerifier
@@ -159,17 +143,14 @@ def refresh_time(issued_at: float, expires_at: float, margin: int) -> float:
     return expires_at - min(margin, half_life)
 
 
-def pending_flow_keys() -> list[str]:
-    """Session keys of the sign-ins still pending in other tabs (kept when one of them completes)."""
-    return [key for key in session if key.startswith(FLOW_KEY_PREFIX)]
+class OidcClient:
+    """One per app: the checked metadata, Authlib's client, the verifiers, and the calls to Cognito."""
 
-
-class HostedUi:
-    """One per app (`app.extensions["webapp.hosted_ui"]`): the checked metadata, Authlib's client, the verifiers."""
-
-    def __init__(self, app: Flask, settings: WebSettings):
+    def __init__(self, settings: CognitoAuthSettings, clock: Callable[[], float]):
         self.settings = settings
-        self.http = requests.Session()
+        self.clock = clock
+        self.http = bounded_session(MAX_ANSWER_BYTES)
+        self.token_calls = BoundedAdapter(MAX_ANSWER_BYTES)
         self.metadata = discovery.LazyMetadata(
             settings.issuer.metadata_url,
             settings.issuer.issuer,
@@ -178,7 +159,6 @@ class HostedUi:
             timeout=settings.http_timeout,
         )
         self.jwks_cache = JwksCache(session=self.http, timeout=settings.http_timeout)
-        self.oauth = CognitoOAuth(app)
         self._lock = threading.Lock()
         self._ready: Components | None = None
         self._json_api = None
@@ -207,34 +187,29 @@ class HostedUi:
 
     def _build(self, metadata: discovery.ProviderMetadata) -> Components:
         settings = self.settings
-        client = self.oauth.register(
-            CLIENT_NAME,
+        client = BoundedFlaskClient(
+            PendingFlows("cognito", self.clock),
+            name="cognito",
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             authorize_url=metadata.endpoint("authorization_endpoint"),
             access_token_url=metadata.endpoint("token_endpoint"),
             client_kwargs=self._session_options(),
         )
-        common = dict(
-            issuer=settings.issuer.issuer, jwks_uri=metadata.jwks_uri, jwks_cache=self.jwks_cache, leeway=CLOCK_SKEW
-        )
-        return Components(
-            client,
-            CognitoJwtVerifier(token_use="id", client_ids=[settings.client_id], **common),
-            CognitoJwtVerifier(token_use="access", client_ids=[settings.client_id], **common),
-            metadata,
-        )
+        common = dict(issuer=settings.issuer.issuer, jwks_uri=metadata.jwks_uri, jwks_cache=self.jwks_cache,
+                      leeway=CLOCK_SKEW, client_ids=[settings.client_id], clock=self.clock)
+        return Components(client, CognitoJwtVerifier(token_use="id", **common),
+                          CognitoJwtVerifier(token_use="access", **common), metadata)
 
     def _session_options(self) -> dict:
-        """Options for Authlib's requests session: PKCE, client authentication, and a timeout and a size cap on
-        every call."""
+        """Options for Authlib's requests sessions: PKCE, client authentication, a timeout, bounded answers."""
         method = "client_secret_basic" if self.settings.client_secret else "none"
         return {
             "code_challenge_method": "S256",
             "token_endpoint_auth_method": method,
             "revocation_endpoint_auth_method": method,
             "default_timeout": self.settings.http_timeout,
-            "hooks": {"response": [cap_token_response]},
+            "adapter": self.token_calls,
         }
 
     # --- sign-in ---
@@ -386,7 +361,8 @@ class HostedUi:
             return
         try:
             metadata = self._components().metadata
-            with OAuth2Session(self.settings.client_id, self.settings.client_secret, **self._session_options()) as s:
+            with BoundedOAuth2Session(self.settings.client_id, self.settings.client_secret,
+                                      **self._session_options()) as s:
                 response = s.revoke_token(metadata.endpoint("revocation_endpoint"), token=refresh_token)
             if response.status_code != 200:
                 log.warning("token revocation answered HTTP %d", response.status_code)
@@ -400,6 +376,8 @@ class HostedUi:
         a token without the aws.cognito.signin.user.admin scope, signed nobody out: GlobalSignOutRefused says
         so. Anything that keeps the call from completing raises TokenServiceUnavailable (try again).
         """
+        from botocore.exceptions import BotoCoreError, ClientError  # only "sign out everywhere" needs botocore
+
         try:
             self._cognito_idp().global_sign_out(AccessToken=access_token)
         except ClientError as error:
@@ -414,19 +392,20 @@ class HostedUi:
             raise TokenServiceUnavailable(error=type(error).__name__) from None
 
     def _cognito_idp(self):
-        """A boto3 client for Cognito's JSON API at the issuer's origin; GlobalSignOut needs no AWS credentials."""
+        """A boto3 client for Cognito's JSON API at the issuer's origin; GlobalSignOut needs no AWS credentials.
+        Built on first use: boto3 costs a worker tens of megabytes and most never sign anyone out everywhere."""
         if self._json_api is None:
+            import boto3
+            from botocore import UNSIGNED
+            from botocore.config import Config
+
             timeout = self.settings.http_timeout
             self._json_api = boto3.session.Session().client(
                 "cognito-idp",
                 region_name=self.settings.issuer.region,
                 endpoint_url=self.settings.issuer.api_endpoint,
-                config=Config(
-                    signature_version=UNSIGNED,
-                    connect_timeout=timeout,
-                    read_timeout=timeout,
-                    retries={"max_attempts": 1, "mode": "standard"},
-                ),
+                config=Config(signature_version=UNSIGNED, connect_timeout=timeout, read_timeout=timeout,
+                              retries={"max_attempts": 1, "mode": "standard"}),
             )
         return self._json_api
 
@@ -443,27 +422,3 @@ def authorization_error(code: str, next_path: str | None):
     if code in IDP_DOWN_ERRORS:
         return SignInUnavailable(error=code, next_path=next_path)
     return SignInRejected(error=code, next_path=next_path)
-
-
-def hosted_ui() -> HostedUi:
-    return current_app.extensions["webapp.hosted_ui"]
-
-
-def revoke_ended_session(response: Response) -> Response:
-    """After a request that found its session timed out: revoke that session's refresh token (best effort)."""
-    refresh_token = g.pop("refresh_token_to_revoke", None)
-    if refresh_token:
-        hosted_ui().revoke(refresh_token)
-    return response
-
-
-# Libraries that log secrets at DEBUG: Authlib the PKCE code_verifier, botocore every request's parameters (the
-# user's access token, for GlobalSignOut). Their DEBUG never gets through, whatever the root logger says.
-CHATTY_LOGGERS = ("authlib", "botocore")
-
-
-def init_app(app: Flask, settings: WebSettings) -> None:
-    for name in CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO)
-    app.extensions["webapp.hosted_ui"] = HostedUi(app, settings)
-    app.after_request(revoke_ended_session)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, request
+from flask import request
+
+from webapp.cognito_auth.state import state
 
 MAX_LENGTH = 2048
 # Browsers and proxies may decode a path once or twice; a target still encoded after this is nobody's real link.
@@ -47,6 +49,6 @@ def current_page() -> str | None:
 def referring_page() -> str | None:
     """The page this request came from, when it is one of ours: the Referer's path and query if the Referer is on
     APP_BASE_URL (our Referrer-Policy sends the full URL to our own origin) and that path passes `safe_next_path`."""
-    base = current_app.config["SETTINGS"].app_base_url
+    base = state().settings.app_base_url
     referrer = request.referrer or ""
     return safe_next_path(referrer[len(base):]) if referrer.startswith(base + "/") else None

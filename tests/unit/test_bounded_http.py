@@ -1,6 +1,7 @@
-"""`read_capped`, the one body reader for every call to Cognito and the weather API: a size cap, a deadline that
-holds against a server trickling bytes, and requests' exceptions (never urllib3's, which no caller catches); and
-`read_before`, whose deadline holds even inside one read that urllib3 keeps going on bytes that are not body."""
+"""`bounded_session`, the one way the product calls Cognito and APIs: a size cap, a whole-body deadline (one read
+timeout after the headers) that holds against a server trickling bytes, even inside one read that urllib3 keeps
+going on bytes that are not body, requests' exceptions (never urllib3's, which no caller catches), and keep-alive
+connections that still return to the pool."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import gzip
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from tests.servers import ServerThread
-from webapp.cognito_jwt import ResponseTooLarge, ResponseTooSlow, read_before, read_capped
+from webapp.bounded_http import ResponseTooLarge, ResponseTooSlow, bounded_session
 
 PIECES = 20
 
@@ -57,15 +59,13 @@ def trickling():
     server.server.stop()
 
 
-def read(url: str, *, max_bytes: int = 64 * 1024, deadline_in: float | None = None, timeout: float = 1.0) -> bytes:
-    with requests.get(url, stream=True, timeout=timeout) as response:
-        deadline = None if deadline_in is None else time.monotonic() + deadline_in
-        return read_capped(response, max_bytes, deadline=deadline)
+def read(url: str, *, max_bytes: int = 64 * 1024, timeout: float = 1.0) -> bytes:
+    return bounded_session(max_bytes).get(url, timeout=timeout).content
 
 
 def test_a_deadline_stops_reading_while_the_body_is_still_arriving(trickling):
     with pytest.raises(ResponseTooSlow):
-        read(trickling.url, deadline_in=0.3)
+        read(trickling.url, timeout=0.5)
     with trickling.lock:
         sent_when_abandoned = trickling.sent
     assert sent_when_abandoned < PIECES  # given up mid-body, not after waiting for all of it
@@ -73,12 +73,15 @@ def test_a_deadline_stops_reading_while_the_body_is_still_arriving(trickling):
 
 def test_a_slow_body_within_the_deadline_is_read_whole(trickling):
     trickling.pause = 0.01
-    assert read(trickling.url, deadline_in=30).endswith(b'y"}')
+    assert read(trickling.url, timeout=30).endswith(b'y"}')
 
 
-def test_an_encoded_body_is_decoded(trickling):
+def test_an_encoded_body_is_decoded_and_described_as_it_is_handed_on(trickling):
     trickling.gzip, trickling.pause = True, 0.01
-    assert read(trickling.url).endswith(b'y"}')
+    response = bounded_session(64 * 1024).get(trickling.url, timeout=5)
+    assert response.content.endswith(b'y"}')
+    assert "Content-Encoding" not in response.headers
+    assert response.headers["Content-Length"] == str(len(response.content))
 
 
 def test_the_size_cap_applies_to_the_body_as_it_arrives(trickling):
@@ -137,19 +140,52 @@ class TrailerTrickler:
         self.listener.close()
 
 
-def test_read_before_ends_a_read_stretched_by_trailers_at_its_deadline():
+def test_a_read_stretched_by_trailers_ends_at_the_deadline():
     server = TrailerTrickler()
     try:
-        with requests.get(server.url, stream=True, timeout=1.0) as response:
-            with pytest.raises(ResponseTooSlow):
-                read_before(response, 64 * 1024, time.monotonic() + 1.0)
-            sent_when_abandoned = server.sent
-        assert sent_when_abandoned < TrailerTrickler.TRAILERS  # not after the server chose to stop
+        started = time.monotonic()
+        with pytest.raises(ResponseTooSlow):
+            bounded_session(64 * 1024).get(server.url, timeout=1.0)
+        assert time.monotonic() - started < 2.5
+        assert server.sent < TrailerTrickler.TRAILERS  # not after the server chose to stop
     finally:
         server.stop()
 
 
-def test_read_before_returns_a_prompt_body(trickling):
-    trickling.pause = 0.01
-    with requests.get(trickling.url, stream=True, timeout=1.0) as response:
-        assert read_before(response, 64 * 1024, time.monotonic() + 30).endswith(b'y"}')
+class Recorder(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive (Werkzeug's server closes every connection): sets a cookie, and records each
+    request's client port and Cookie header in the server's `seen`."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.server.seen.append((self.client_address[1], self.headers.get("Cookie")))
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", "affinity=first; Path=/")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_connections_are_reused_and_no_cookie_rides_along():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    server.seen = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        http = bounded_session(1024)
+        for _ in range(3):
+            assert http.get(f"http://127.0.0.1:{server.server_port}/", timeout=5).json() == {"ok": True}
+        assert len({port for port, _ in server.seen}) == 1  # one keep-alive connection, back in the pool each time
+        assert [cookie for _, cookie in server.seen] == [None, None, None]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_every_call_needs_a_timeout(trickling):
+    with pytest.raises(ValueError, match="timeout"):
+        bounded_session(1024).get(trickling.url)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from webapp.weather_client import DayForecast
+from webapp.weather_api.forecast import DayForecast
 
 WIDTH, HEIGHT = 800, 320
 # Room around the plot for the axis labels: left for °C ticks and the axis title, bottom for two-line day labels.
@@ -65,10 +65,6 @@ class Chart:
     @property
     def middle_y(self) -> float:
         return round((self.top + self.bottom) / 2, 1)
-
-    @property
-    def middle_x(self) -> float:
-        return round((self.left + self.right) / 2, 1)
 
 
 def temperature_chart(days: Sequence[DayForecast], place: str) -> Chart:

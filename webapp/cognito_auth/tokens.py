@@ -1,12 +1,12 @@
 """The current session's access token, refreshed on the server ahead of expiry, one refresh at a time.
 
-`fresh_access_token()` is what pages that call an API use. The token is refreshed once it reaches its
-``refresh_at``, set when it was issued (`webapp.hosted_ui.refresh_time`): TOKEN_REFRESH_MARGIN seconds before it
+`access_token()` is what views that call an API use. The token is refreshed once it reaches its ``refresh_at``,
+set when it was issued (`oidc_client.refresh_time`): TOKEN_REFRESH_MARGIN seconds before it
 expires, but never before half its lifetime, so a pool's short-lived tokens are refreshed once per lifetime rather
 than on every request. It raises `SignInRequired` (the session is over: show the sign-in page) or
 `TokenServiceUnavailable` (Cognito's token endpoint is down and the current token is about to expire or was
-refused: show "try again", the session is kept); both render through the error handler in `webapp.errors`, so
-callers just let them propagate. While the token endpoint is down, a token that is due for refresh but still has
+refused: show "try again", the session is kept); both render through the extension's error handler, so callers
+just let them propagate. While the token endpoint is down, a token that is due for refresh but still has
 MIN_VALIDITY seconds left is used rather than failing the page.
 
 Single-flight: N concurrent requests of one session that all find the token due cause one refresh. They
@@ -18,15 +18,15 @@ this request loaded it. The new tokens are written to the store before the lock 
 from __future__ import annotations
 
 import logging
-import time
 
-from flask import g, session
+from flask import session
 
-from webapp import sessions
-from webapp.errors import SignInRequired, TokenServiceUnavailable
-from webapp.hosted_ui import RefreshRejected, hosted_ui
-from webapp.next_path import current_page
-from webapp.session_store import LockTimeout
+from webapp.cognito_auth import sessions
+from webapp.cognito_auth.errors import SignInRequired, TokenServiceUnavailable
+from webapp.cognito_auth.next_path import current_page
+from webapp.cognito_auth.oidc_client import RefreshRejected
+from webapp.cognito_auth.session_store import LockTimeout
+from webapp.cognito_auth.state import request_state, state
 
 log = logging.getLogger(__name__)
 
@@ -34,29 +34,29 @@ log = logging.getLogger(__name__)
 MIN_VALIDITY = 30
 
 
-def fresh_access_token(*, force_refresh: bool = False) -> str:
+def access_token(*, force_refresh: bool = False) -> str:
     """The session's access token, refreshed first if it reached its ``refresh_at``; a token that is due but
     still valid for MIN_VALIDITY seconds is returned if refreshing fails.
 
     `force_refresh`: the caller saw the current token refused (an API answered 401); get another one, unless a
     concurrent request already did.
     """
-    if g.get("user") is None or "tokens" not in session:
+    if request_state().user is None or "tokens" not in session:
         raise SignInRequired(next_path=current_page())
-    tokens = session["tokens"]
+    tokens, clock = session["tokens"], state().clock
     # Sessions stored before ``refresh_at`` existed lack it: refreshing them now stores one.
-    if not force_refresh and tokens.get("refresh_at", 0) > time.time():
+    if not force_refresh and tokens.get("refresh_at", 0) > clock():
         return tokens["access_token"]
     seen_rev = session.get("rev", 0)
     try:
-        with sessions.store().locks.hold(session.sid):
+        with state().store.locks.hold(session.sid):
             return _refresh_unless_done(seen_rev)
     except LockTimeout:
         unavailable = TokenServiceUnavailable(error="refresh_lock_timeout")
     except TokenServiceUnavailable as error:
         unavailable = error
     tokens = session["tokens"]
-    if force_refresh or tokens["expires_at"] - time.time() < MIN_VALIDITY:
+    if force_refresh or tokens["expires_at"] - clock() < MIN_VALIDITY:
         raise unavailable
     log.warning("token refresh failed (%s); using the current token, which is still valid", unavailable.error)
     return tokens["access_token"]
@@ -64,23 +64,23 @@ def fresh_access_token(*, force_refresh: bool = False) -> str:
 
 def _refresh_unless_done(seen_rev: int) -> str:
     """Under the session's lock: adopt a refresh another request made meanwhile, or make one and publish it."""
-    stored = sessions.store().load(session.sid)
+    stored = state().store.load(session.sid)
     if stored is None or "tokens" not in stored:
         sessions.end()  # ended meanwhile (signed out in another tab, or everywhere)
         raise SignInRequired(next_path=current_page())
     # Another request refreshed after this one loaded the session: its token is the newest there is, so take it
     # while it is valid, even if already due (`refresh_at` passed: Cognito's clock more than half a lifetime behind
     # ours). Refreshing again would turn one refresh into one per waiting request.
-    if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > time.time():
+    if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > state().clock():
         sessions.adopt(stored)
         return stored["tokens"]["access_token"]
     try:
-        tokens, user = hosted_ui().refresh(stored["tokens"], stored["user"])
+        tokens, user = state().oidc.refresh(stored["tokens"], stored["user"])
     except RefreshRejected as rejection:
         log.info("refresh rejected, ending the session: %s", rejection)
         sessions.end()
         raise SignInRequired(next_path=current_page()) from None
     session.update(user=user, tokens=tokens, rev=stored.get("rev", 0))
     sessions.publish()
-    g.user = sessions.CurrentUser.from_session(user)
+    sessions.set_user(session)
     return tokens["access_token"]

@@ -1,0 +1,214 @@
+"""HTTP calls with bounds on every answer: the one way the product calls Cognito and the APIs it uses.
+
+requests bounds each socket operation (connect, each read) but not an answer as a whole, and reads a body of
+any size into memory. A `bounded_session` fixes both at the transport: its adapter reads every body as it
+arrives, stops at `max_bytes` (`ResponseTooLarge`) and gives up when the body is still arriving one read timeout
+after the headers (`ResponseTooSlow`). Callers then use requests as usual (`.status_code`, `.json()`), Authlib's
+token requests included, and none of them can be held or flooded by the server they call.
+
+Hand-written, because neither requests nor urllib3 has a total deadline or a size cap. This is the one module
+that leans on urllib3 below requests' own surface, through urllib3's public API: `read1` (one socket read at a
+time) and `shutdown` (ends a read blocked in another thread).
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import itertools
+import json
+import os
+import threading
+import time
+from typing import Any
+
+import requests
+import urllib3
+from authlib.integrations.requests_client import OAuth2Session
+from requests.adapters import HTTPAdapter
+
+#: Headers that described the body as it came over the wire; the body handed on is already decoded and whole.
+WIRE_HEADERS = ("Content-Encoding", "Content-Length", "Transfer-Encoding")
+
+
+class ResponseTooLarge(requests.RequestException):
+    """A body (declared or as sent) longer than the session's cap; a RequestException, as every caller handles."""
+
+
+class ResponseTooSlow(requests.Timeout):
+    """The body was still arriving one read timeout after the headers."""
+
+
+class DocumentFetchError(Exception):
+    """`fetch_json` failed; the message says why (the URL and an HTTP status or error type, nothing secret)."""
+
+
+class Watchdog:
+    """One thread that shuts the socket of an answer still arriving at its deadline.
+
+    A server can stretch a single `read1` without sending body bytes (chunked trailers, a long chunk-size line,
+    compressed padding), each byte within the read timeout; only a socket shut from outside ends such a read.
+    One thread and a heap serve every call, so a bounded call costs a lock, not a thread.
+    """
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._heap: list[list] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, raw: urllib3.HTTPResponse) -> list:
+        entry = [deadline, next(self._order), raw]
+        with self._wake:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None or not self._thread.is_alive():  # first use, or a forked child
+                self._thread = threading.Thread(target=self._run, name="http-watchdog", daemon=True)
+                self._thread.start()
+            if self._heap[0] is entry:
+                self._wake.notify()
+        return entry
+
+    def release(self, entry: list) -> None:
+        """Once this returns the watchdog never touches the answer (its connection may go back to the pool)."""
+        with self._wake:
+            entry[2] = None
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._heap and self._heap[0][2] is None:
+                    heapq.heappop(self._heap)
+                delay = self._heap[0][0] - time.monotonic() if self._heap else None
+                if delay is None or delay > 0:
+                    self._wake.wait(delay)
+                    continue
+                raw = heapq.heappop(self._heap)[2]
+                try:
+                    raw.shutdown()
+                except (RuntimeError, ValueError, OSError):  # already closed or released to the pool
+                    pass
+
+
+class BoundedAdapter(HTTPAdapter):
+    """Reads each answer's body at once, within the bounds above, and hands requests the body already read.
+
+    No retries (a call the server may have seen is not repeated behind the caller's back), and no cookies reach
+    the session: one session serves every user, and a cookie one user's answer set must not ride on the next.
+    """
+
+    def __init__(self, max_bytes: int, pool_maxsize: int = 10):
+        super().__init__(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)
+        self.max_bytes = max_bytes
+        self.watchdog = Watchdog()
+
+    def send(self, request, stream=False, timeout=None, **kwargs) -> requests.Response:
+        allowed = read_timeout(timeout)
+        response = super().send(request, stream=True, timeout=timeout, **kwargs)
+        with response:
+            body = self._read_body(response, time.monotonic() + allowed)
+        headers = response.raw.headers.copy()
+        for name in WIRE_HEADERS:
+            headers.discard(name)
+        headers["Content-Length"] = str(len(body))
+        whole = urllib3.HTTPResponse(body=io.BytesIO(body), headers=headers, status=response.status_code,
+                                     reason=response.reason, preload_content=False)
+        return self.build_response(request, whole)
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise ResponseTooLarge(f"{response.url} declared more than {self.max_bytes} bytes")
+        entry = self.watchdog.watch(deadline, response.raw)
+        chunks, size = [], 0
+        try:
+            while chunk := read_some(response.raw):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise ResponseTooLarge(f"{response.url} sent more than {self.max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    break
+                chunks.append(chunk)
+        except requests.ConnectionError:
+            if time.monotonic() < deadline:
+                raise
+        finally:
+            self.watchdog.release(entry)
+        # A socket shut among trailers reads as the end of the answer: past the deadline, it was not.
+        if time.monotonic() >= deadline:
+            raise ResponseTooSlow(f"{response.url} was still sending at the deadline")
+        return b"".join(chunks)
+
+
+def read_some(raw: urllib3.HTTPResponse) -> bytes:
+    """One socket read's worth of the decoded body; urllib3's errors as requests' own, which callers handle."""
+    try:
+        return raw.read1(64 * 1024, decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as error:
+        raise requests.ReadTimeout(error) from None
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        raise requests.ConnectionError(error) from None
+
+
+def read_timeout(timeout: Any) -> float:
+    """The read part of a requests timeout (a number or a (connect, read) pair); every bounded call has one."""
+    value = timeout[1] if isinstance(timeout, tuple) else timeout
+    if not isinstance(value, (int, float)):
+        raise ValueError("a bounded session needs a timeout on every call")
+    return float(value)
+
+
+def bounded_session(max_bytes: int, *, pool_maxsize: int = 10, base_url: str | None = None) -> requests.Session:
+    """A requests session whose every answer is bounded (see the module docstring).
+
+    With `base_url`, the proxy and CA settings of the environment are read once for it: requests otherwise
+    re-reads them on every call (about 0.1 ms, a few percent of a page that calls an API).
+    """
+    session = requests.Session()
+    adapter = BoundedAdapter(max_bytes, pool_maxsize)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    if base_url is not None:
+        session.proxies = requests.utils.get_environ_proxies(base_url)
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        session.trust_env = False
+    return session
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """`Authorization: Bearer` (RFC 6750 §2.1); as `auth`, it also keeps a ~/.netrc from replacing the token."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(<redacted>)"
+
+
+class BoundedOAuth2Session(OAuth2Session):
+    """Authlib's requests session for token, revocation and client-credentials calls, over a `BoundedAdapter`
+    shared by every session made with it (Authlib makes one per call), and following no redirect: a token
+    endpoint that redirects is not one."""
+
+    def __init__(self, *args, adapter: BoundedAdapter, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.max_redirects = 0
+
+
+def fetch_json(session: requests.Session, url: str, *, timeout: float) -> Any:
+    """GET a JSON document with a bounded session: no redirects (Cognito serves its documents directly)."""
+    try:
+        response = session.get(url, timeout=timeout, allow_redirects=False, headers={"Accept": "application/json"})
+    except requests.RequestException as error:
+        raise DocumentFetchError(f"{url} is unreachable ({type(error).__name__})") from None
+    if response.status_code != 200:
+        raise DocumentFetchError(f"{url} answered HTTP {response.status_code}")
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):  # RecursionError: brackets nested deeper than the parser goes
+        raise DocumentFetchError(f"{url} did not return JSON") from None

@@ -1,0 +1,85 @@
+"""`CognitoAuth`: Cognito Hosted UI sign-in for a Flask app, wired in one call."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from flask import Flask, request
+from flask_wtf.csrf import generate_csrf
+
+from webapp.cognito_auth import errors, sessions, views
+from webapp.cognito_auth.access import current_user
+from webapp.cognito_auth.errors import SessionStoreUnavailable
+from webapp.cognito_auth.oidc_client import OidcClient
+from webapp.cognito_auth.session_store import SessionStore
+from webapp.cognito_auth.settings import CognitoAuthSettings
+from webapp.cognito_auth.state import EXTENSION, AppState, request_state
+
+# Libraries that log secrets at DEBUG: Authlib the PKCE code_verifier, botocore every request's parameters (the
+# user's access token, for GlobalSignOut). Their DEBUG never gets through, whatever the root logger says.
+CHATTY_LOGGERS = ("authlib", "botocore")
+
+
+class CognitoAuth:
+    """`CognitoAuth(app)`, or `auth = CognitoAuth()` then `auth.init_app(app)` in an app factory.
+
+    `init_app` reads and checks the settings (`settings`, or `CognitoAuthSettings.from_app(app)`), makes
+    `flask.session` a server-side session (Flask-Session over Redis or files: the browser holds only an opaque
+    id), registers the sign-in routes (`routes` moves any of them, e.g. ``{"callback": "/auth/callback"}``), the
+    error pages and the hooks that load `current_user` and keep sessions honest. `clock` is the time the
+    extension reads for sessions and tokens (tests move it instead of sleeping).
+    """
+
+    def __init__(self, app: Flask | None = None, *, settings: CognitoAuthSettings | None = None,
+                 routes: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time):
+        self.settings = settings
+        self.routes = dict(routes or {})
+        self.clock = clock
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        settings = self.settings or CognitoAuthSettings.from_app(app)
+        if self.routes:
+            settings = replace(settings, routes={**settings.routes, **self.routes})
+        if not app.secret_key:
+            app.secret_key = settings.secret_key
+        # The sign-out forms' CSRF token lives in the server-side session and dies with it: no clock of its own.
+        app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+        for name in CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
+        store = SessionStore(app, settings)
+        app.session_interface = store
+        app.extensions[EXTENSION] = AppState(settings, self.clock, OidcClient(settings, self.clock), store)
+        app.before_request(before_request)
+        app.after_request(sessions.revoke_ended_session)
+        app.after_request(mark_private)
+        app.context_processor(lambda: {"current_user": current_user})
+        app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
+        errors.init_app(app)
+        app.register_blueprint(views.create_blueprint(settings.routes))
+
+
+def before_request() -> None:
+    """In this order: a store that failed to open the session answers 503; a sign-out form is checked against the
+    session it was rendered for, before a session that timed out meanwhile is ended (its button must still work);
+    then who is signed in."""
+    if request_state().store_down:
+        raise SessionStoreUnavailable()
+    views.check_form()
+    sessions.load_current_user()
+
+
+def mark_private(response):
+    """`Cache-Control: no-store` on every response that is one person's (a shared cache or the back button must
+    not show it to another), and no Referer from the callback, whose URL holds the authorization code."""
+    if request.endpoint == "static":
+        response.headers.pop("Vary", None)  # the same file for everyone, whatever the session
+    elif request_state().private or request.blueprint == EXTENSION:
+        response.headers["Cache-Control"] = "no-store"
+    if request.endpoint == "cognito_auth.callback":
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,63 @@
+"""Calling an API as the signed-in user: the pattern ASP.NET calls a user-token HTTP client.
+
+`UserApiClient(base_url, name=...)` is made once per app (it holds a pool of keep-alive connections shared by
+every request thread) and used inside a signed-in request: `client.get("/path", params={...})` sends the session's
+access token (refreshed first when due), and the answer is bounded in size and time (`webapp.bounded_http`).
+
+A token can be refused before its expiry (revoked, keys rotated, clocks apart), so a 401 gets one forced refresh
+and one retry. A second 401 means this sign-in is no good to the API: the session ends, its refresh token is
+revoked, and `ApiSignInRejected` asks the person to sign in again (keeping the session would send "Sign in
+again" straight back here). Every other answer is returned for the caller to read; failing to get one is an
+`ApiUnavailable` (502) or `ApiTimeout` (504) page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+
+from webapp.bounded_http import BearerAuth, bounded_session
+from webapp.cognito_auth.errors import ApiSignInRejected, ApiTimeout, ApiUnavailable
+from webapp.cognito_auth.next_path import current_page
+from webapp.cognito_auth.sessions import end_and_revoke
+from webapp.cognito_auth.tokens import access_token
+from webapp.environment import DEFAULT_HTTP_TIMEOUT
+
+log = logging.getLogger(__name__)
+
+
+class UserApiClient:
+    """`name` is what people read on error pages ("weather service"); `timeout` bounds connecting, each read and
+    the whole body; `max_bytes` caps an answer; `pool_size`: connections kept, at least one per request thread."""
+
+    def __init__(self, base_url: str, *, name: str, timeout: float = DEFAULT_HTTP_TIMEOUT,
+                 max_bytes: int = 1024 * 1024, pool_size: int = 64):
+        self.base_url = base_url.rstrip("/")
+        self.name = name
+        self.timeout = timeout
+        self.http = bounded_session(max_bytes, pool_maxsize=pool_size, base_url=self.base_url)
+        self.http.headers["Accept"] = "application/json"
+
+    def get(self, path: str, *, params: dict | None = None) -> requests.Response:
+        response = self._get(path, params, access_token())
+        if response.status_code != 401:
+            return response
+        log.info("the %s refused the access token; refreshing it and trying once more", self.name)
+        response = self._get(path, params, access_token(force_refresh=True))
+        if response.status_code == 401:
+            end_and_revoke()
+            raise ApiSignInRejected(self.name, next_path=current_page())
+        return response
+
+    def _get(self, path: str, params: dict | None, token: str) -> requests.Response:
+        try:
+            return self.http.get(self.base_url + path, params=params, auth=BearerAuth(token), timeout=self.timeout,
+                                 allow_redirects=False)
+        except requests.Timeout:  # including a body still arriving at the deadline
+            raise ApiTimeout(self.name) from None
+        except requests.RequestException as failure:
+            raise ApiUnavailable(self.name, error=type(failure).__name__) from None
+
+    def close(self) -> None:
+        self.http.close()

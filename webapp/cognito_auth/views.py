@@ -1,0 +1,79 @@
+"""The sign-in routes around the Cognito Hosted UI, as a blueprint (`cognito_auth.login`, `.callback`,
+`.logout`, `.logout_everywhere`, `.signed_out`) whose paths come from the settings' `routes`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, redirect, render_template, request
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from webapp.cognito_auth import sessions
+from webapp.cognito_auth.access import login_required
+from webapp.cognito_auth.errors import FormExpired
+from webapp.cognito_auth.next_path import safe_next_path
+from webapp.cognito_auth.state import request_state, state
+from webapp.cognito_auth.tokens import access_token
+
+#: The routes that change state: POST only, and only with this session's CSRF token.
+FORMS = frozenset({"cognito_auth.logout", "cognito_auth.logout_everywhere"})
+
+
+def login():
+    next_path = safe_next_path(request.args.get("next")) or request.script_root + "/"
+    if request_state().user is not None:
+        return redirect(next_path)
+    return state().oidc.start_sign_in(next_path)
+
+
+def callback():
+    """Finish a sign-in; a signed-in session this browser already had is replaced, and its refresh token revoked
+    (best effort, like sign-out: a slow or failing revocation never fails the sign-in)."""
+    sign_in = state().oidc.finish_sign_in()
+    replaced_refresh_token = sessions.begin(sign_in.user, sign_in.tokens)
+    state().oidc.revoke(replaced_refresh_token)
+    return redirect(sign_in.next_path)
+
+
+def logout():
+    """Delete the session here, revoke its refresh token at Cognito, then end the Hosted UI session too.
+
+    A session that timed out just before this request was ended already; its token is revoked all the same.
+    """
+    current = request_state()
+    state().oidc.revoke(sessions.end() or current.revoke)
+    current.revoke = None
+    return redirect(state().oidc.logout_url())
+
+
+def signed_out():
+    return render_template("cognito_auth/signed_out.html")
+
+
+@login_required
+def logout_everywhere():
+    """Cognito's GlobalSignOut (every refresh token of the user dies), then every session of the user here."""
+    state().oidc.global_sign_out(access_token())
+    state().store.delete_user_sessions(request_state().user.sub)
+    sessions.end()
+    return redirect(state().oidc.logout_url())
+
+
+def check_form() -> None:
+    """The CSRF check of the sign-out forms (the extension's `before_request` says why it comes first)."""
+    if request.endpoint in FORMS and request.method == "POST":
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            raise FormExpired() from None
+
+
+def create_blueprint(routes: Mapping[str, str]) -> Blueprint:
+    bp = Blueprint("cognito_auth", __name__, template_folder="templates")
+    bp.add_url_rule(routes["login"], view_func=login, methods=["GET"])
+    bp.add_url_rule(routes["callback"], view_func=callback, methods=["GET"])
+    bp.add_url_rule(routes["logout"], view_func=logout, methods=["POST"])
+    bp.add_url_rule(routes["logout_everywhere"], view_func=logout_everywhere, methods=["POST"])
+    bp.add_url_rule(routes["signed_out"], view_func=signed_out, methods=["GET"])
+    return bp

@@ -1,0 +1,25 @@
+"""The demo web app: home, profile and a weather page, signed in through the `cognito_auth` extension and using
+only its public surface, as any app would."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Flask
+
+from webapp.cognito_auth import CognitoAuth
+from webapp.demo import errors, pages, security, weather
+from webapp.demo.settings import WebSettings
+
+
+def create_app(settings: WebSettings | None = None, *, clock: Callable[[], float] = time.time) -> Flask:
+    """Build the web app from `settings` (tests) or from the environment (everything else)."""
+    settings = settings or WebSettings.from_env()
+    app = Flask(__name__)
+    CognitoAuth(app, settings=settings, clock=clock)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    app.register_blueprint(pages.bp)
+    weather.init_app(app, settings)
+    return app

@@ -1,0 +1,79 @@
+"""The weather page: the signed-in user's forecast from the weather API, as a table and a server-rendered chart.
+
+The API is called as the user through the extension's `UserApiClient` (the session's token, refreshed when due;
+a refused token refreshed once and retried; bounded answers; its failures are 502/504 pages). What is left here
+is reading the answer: a forecast, a 403 that names the missing scope, or anything else, which is unusable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Flask, current_app, render_template, request
+from werkzeug.datastructures import WWWAuthenticate
+
+from webapp.cognito_auth import ApiUnavailable, AuthError, UserApiClient, login_required
+from webapp.demo.chart import temperature_chart
+from webapp.demo.settings import WebSettings
+from webapp.weather_api.forecast import CITY_NAMES, DEFAULT_CITY, DayForecast, parse_forecast
+
+bp = Blueprint("weather", __name__)
+SERVICE = "weather service"
+EXTENSION = "weather_api_client"
+# A forecast is a few hundred bytes; anything much larger is not one, and is not read into memory.
+MAX_ANSWER_BYTES = 64 * 1024
+DEFAULT_API_SCOPE = "weatherapi/read"
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 §3.3 scope-token, length-capped
+#: The city picker's options, (value, name): the API's published catalogue, shipped in the same distribution, so
+#: the page needs no request to draw the picker and cannot offer a city the API does not serve.
+CITY_CHOICES = tuple(CITY_NAMES.items())
+
+
+class WeatherPermissionMissing(AuthError):
+    status = 403
+    error = "insufficient_scope"
+    title = "You cannot see the forecast yet"
+
+    def __init__(self, scope: str):
+        super().__init__(
+            f"You are signed in, but your sign-in does not include the “{scope}” permission the weather service "
+            "requires. Ask the app's administrator to grant it to this app, then sign out and in again."
+        )
+
+
+@bp.get("/weather")
+@login_required
+def page():
+    city = request.args.get("city", DEFAULT_CITY)
+    if city not in CITY_NAMES:
+        problem = "We have no forecast for that city. Please pick one from the list."
+        return render_template("weather/page.html", cities=CITY_CHOICES, city=DEFAULT_CITY, problem=problem), 400
+    days = forecast(city)
+    place = CITY_NAMES[city]
+    return render_template("weather/page.html", cities=CITY_CHOICES, city=city, place=place, days=days,
+                           chart=temperature_chart(days, place))
+
+
+def forecast(city: str) -> list[DayForecast]:
+    response = current_app.extensions[EXTENSION].get("/weatherforecast", params={"city": city})
+    if response.status_code == 403:
+        raise WeatherPermissionMissing(required_scope(response.headers.get("WWW-Authenticate", "")))
+    if response.status_code != 200:
+        raise ApiUnavailable(SERVICE, error=f"http_{response.status_code}")
+    try:
+        return parse_forecast(response.content)
+    except ValueError:
+        raise ApiUnavailable(SERVICE, error="invalid_response") from None
+
+
+def required_scope(challenge: str) -> str:
+    """The scope a 403's `WWW-Authenticate: Bearer ... scope="..."` names (RFC 6750 §3), else the default."""
+    parsed = WWWAuthenticate.from_header(challenge) if challenge else None
+    scope = parsed.parameters.get("scope", "") if parsed and parsed.type == "bearer" else ""
+    return scope if SCOPE_TOKEN.fullmatch(scope) else DEFAULT_API_SCOPE
+
+
+def init_app(app: Flask, settings: WebSettings) -> None:
+    app.extensions[EXTENSION] = UserApiClient(settings.weather_api_url, name=SERVICE, timeout=settings.http_timeout,
+                                              max_bytes=MAX_ANSWER_BYTES)
+    app.register_blueprint(bp)
