@@ -12,7 +12,8 @@ from webapp.demo.settings import WebSettings
 from webapp.environment import Issuer
 
 # Each component's real-server fixtures live in its own module, usable from every suite.
-pytest_plugins = ["tests.fixtures.local_cognito", "tests.fixtures.weather_api", "tests.fixtures.webapp"]
+pytest_plugins = ["tests.fixtures.local_cognito", "tests.fixtures.weather_api", "tests.fixtures.webapp",
+                  "tests.fixtures.example_app"]
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

@@ -1,7 +1,7 @@
 """How the weather API's answers are read, without servers: the forecast reader (shared by the page and the CLI),
 the 403 challenge's scope, the bearer credentials.
 
-The readers against real and misbehaving servers are tested in tests/webapp/test_weather_page.py and tests/client.
+The readers against real and misbehaving servers are tested in tests/demo/test_weather_page.py and tests/client.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import requests
 from flask import session
 
 from tests.idp import past_half_life
-from tests.webapp.conftest import Flow, scripted_sign_in, token_response
+from tests.cognito_auth.conftest import Flow, scripted_sign_in, token_response
 from webapp.cognito_auth.session_store import FileSessionData, FileUserIndex
 from webapp.cognito_auth.sessions import keep_newer_state
 

@@ -17,7 +17,7 @@ import requests
 
 from tests.fixtures.weather_api import WeatherApiServer
 from tests.fixtures.webapp import sign_in
-from tests.webapp.weather_doubles import Gatekeeper, ScriptedApi
+from tests.demo.weather_doubles import Gatekeeper, ScriptedApi
 from webapp.weather_api.settings import ApiSettings
 from webapp.weather_api.forecast import CITIES, five_day_forecast
 

@@ -1,4 +1,4 @@
-"""Web app tests against a scripted Hosted UI (tests/webapp/scripted_idp.py) and the FakeIdp's keys.
+"""Web app tests against a scripted Hosted UI (tests/cognito_auth/scripted_idp.py) and the FakeIdp's keys.
 
 `scripted_webapp(**overrides)` starts a web app whose IdP is the FakeIdp (discovery, JWKS) plus the scripted
 Hosted UI domain (token, revocation, logout); `Flow` drives one sign-in through its callback.
@@ -16,7 +16,7 @@ import requests
 from tests.conftest import TEST_SECRET
 from tests.fixtures.webapp import serve_webapp
 from tests.idp import CLIENT_ID, FakeIdp
-from tests.webapp.scripted_idp import ScriptedHostedUi
+from tests.cognito_auth.scripted_idp import ScriptedHostedUi
 from webapp.demo.settings import WebSettings
 from webapp.environment import Issuer
 

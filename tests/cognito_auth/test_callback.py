@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from tests.idp import CLIENT_ID, make_key
-from tests.webapp.conftest import CLIENT_SECRET, Flow, token_response
-from tests.webapp.scripted_idp import TOKEN_PATH
+from tests.cognito_auth.conftest import CLIENT_SECRET, Flow, token_response
+from tests.cognito_auth.scripted_idp import TOKEN_PATH
 from webapp.cognito_jwt import at_hash
 from webapp.cognito_auth.session_store import FLOW_LIFETIME
 

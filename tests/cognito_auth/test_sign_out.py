@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from tests.idp import CLIENT_ID
-from tests.webapp.conftest import scripted_sign_in
-from tests.webapp.scripted_idp import REVOKE_PATH
+from tests.cognito_auth.conftest import scripted_sign_in
+from tests.cognito_auth.scripted_idp import REVOKE_PATH
 
 SUB = "5b0e2a1d-0000-4000-8000-00000000000a"
 GLOBAL_SIGN_OUT = "AWSCognitoIdentityProviderService.GlobalSignOut"

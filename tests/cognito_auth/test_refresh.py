@@ -12,8 +12,8 @@ import requests
 
 from tests.fixtures.webapp import concurrent_gets
 from tests.idp import past_half_life
-from tests.webapp.conftest import scripted_sign_in, token_response
-from tests.webapp.scripted_idp import TOKEN_PATH
+from tests.cognito_auth.conftest import scripted_sign_in, token_response
+from tests.cognito_auth.scripted_idp import TOKEN_PATH
 
 SUB = "8f1c7a52-0000-4000-8000-000000000001"
 AUTH_TIME = 1_700_000_000  # Cognito keeps the sign-in's auth_time in refreshed ID tokens

@@ -1,0 +1,36 @@
+"""The README's example app, not the demo, signs people in through the local Cognito with `CognitoAuth(app)`,
+calls the weather API as the user, and signs them out: the extension's public surface is enough."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from tests.fixtures.webapp import sign_in
+
+
+def test_sign_in_call_the_api_as_the_user_and_sign_out(example_app, local_cognito):
+    http = requests.Session()
+    user = local_cognito.demo_user
+    landing = sign_in(http, example_app.url, user.email, user.password, next="/forecast")
+    assert landing.url == f"{example_app.url}/forecast" and landing.status_code == 200
+    days = landing.json()
+    assert len(days) == 5 and set(days[0]) == {"date", "temperatureC", "temperatureF", "summary"}
+
+    home = http.get(example_app.url + "/")
+    assert f"Signed in as {user.email}" in home.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
+    signed_out = http.post(f"{example_app.url}/logout", data={"csrf_token": token})
+    assert signed_out.url == f"{example_app.url}/signed-out" and "You have signed out" in signed_out.text
+
+    again = http.get(f"{example_app.url}/forecast", allow_redirects=False)
+    assert again.status_code == 302 and again.headers["Location"].startswith("/login?next=")
+
+
+def test_an_api_request_gets_json_not_a_trip_through_the_hosted_ui(example_app):
+    answer = requests.get(f"{example_app.url}/forecast", headers={"Accept": "application/json"},
+                          allow_redirects=False, timeout=5)
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "sign_in_required"
+    assert answer.headers["WWW-Authenticate"].startswith("Cookie ")
