@@ -26,8 +26,8 @@ from tests.local_cognito.accounts_support import (
 )
 from tests.local_cognito.conftest import WEB_SCOPE, Browser, make_code_flow, token_request
 from webapp.config import ApiSettings
-from webapp.local_cognito import DEFAULT_TEMPLATE, pre_token_generation
-from webapp.local_cognito.template import CloudFormationLoader, TemplateError, load_pool_config
+from local_cognito import DEFAULT_TEMPLATE, pre_token_generation
+from local_cognito.template import CloudFormationLoader, TemplateError, load_pool_config
 
 ADMIN = "aws.cognito.signin.user.admin"
 TRIGGER_RESOURCES = ("PreTokenGenerationFunction", "PreTokenGenerationRole", "PreTokenGenerationPermission")
