@@ -10,7 +10,7 @@ import secrets
 
 from flask import Response, current_app, request
 
-from local_cognito.oauth import SignedInUser, active_user
+from local_cognito.oauth import SignedInUser
 
 COOKIE_NAME = "cognito"
 LIFETIME = 60 * 60
@@ -21,7 +21,7 @@ def current_user() -> SignedInUser | None:
     pool = current_app.extensions["local_cognito"]
     session_id = request.cookies.get(COOKIE_NAME)
     session = pool.store.session(session_id) if session_id else None
-    user = active_user(pool, session.sub) if session else None
+    user = pool.store.active_user(session.sub) if session else None
     return SignedInUser(user, session.auth_time) if session and user else None
 
 

@@ -20,7 +20,6 @@ from local_cognito.api_errors import (
 )
 from local_cognito.clients import AppClient
 from local_cognito.json_api import find_client, operations, required
-from local_cognito.oauth import active_user
 from local_cognito.pre_token_generation import TriggerError
 from local_cognito.store import CONFIRMED, FORCE_CHANGE_PASSWORD, User
 from local_cognito.tokens import (
@@ -134,7 +133,7 @@ def refresh_token_auth(pool, client: AppClient, parameters: dict[str, Any]) -> d
     if found.expires_at <= now or (found.superseded_at is not None
                                    and now > found.superseded_at + client.settings.retry_grace_period_seconds):
         raise NotAuthorized("Refresh Token has expired")
-    user = active_user(pool, found.sub)
+    user = pool.store.active_user(found.sub)
     if user is None:
         raise NotAuthorized("User is disabled." if owner and not owner.enabled else "Invalid Refresh Token.")
     grant = UserGrant(client, user, found.scope, found.auth_time, found.origin_jti, event=REFRESH_TOKENS)

@@ -13,7 +13,6 @@ import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -31,11 +30,8 @@ from flask import Blueprint, Response, current_app
 from flask import request as flask_request
 
 from local_cognito.clients import AppClient
-from local_cognito.store import CONFIRMED, AuthorizationCode, RefreshToken, User
-from local_cognito.tokens import REFRESH_TOKENS, UserGrant
-
-if TYPE_CHECKING:
-    from local_cognito.state import LocalCognito
+from local_cognito.store import AuthorizationCode, RefreshToken, Store, User
+from local_cognito.tokens import REFRESH_TOKENS, TokenIssuer, UserGrant
 
 CODE_LIFETIME = 5 * 60
 ALL_CLIENT_AUTH = ["client_secret_basic", "client_secret_post", "none"]
@@ -72,11 +68,13 @@ class SignedInUser:
 
 
 class CognitoAuthorizationServer(AuthorizationServer):
-    """Authlib's Flask server bound to one local pool; tokens are minted by the pool's `TokenIssuer`."""
+    """Authlib's Flask server over one pool's store; tokens are minted by the pool's `TokenIssuer`."""
 
-    def __init__(self, pool: "LocalCognito"):
+    def __init__(self, *, store: Store, tokens: TokenIssuer, custom_scopes: frozenset[str]):
         super().__init__()
-        self.pool = pool
+        self.store = store
+        self.tokens = tokens
+        self.custom_scopes = custom_scopes
         self.grant_counts: Counter[str] = Counter()
         self._count_lock = threading.Lock()
         self.register_grant(CodeGrant, [S256CodeChallenge(required=True)])
@@ -86,7 +84,7 @@ class CognitoAuthorizationServer(AuthorizationServer):
         self.register_endpoint(Revocation)
 
     def query_client(self, client_id: str) -> AppClient | None:
-        return self.pool.store.client(client_id) if client_id else None
+        return self.store.client(client_id) if client_id else None
 
     def save_token(self, token, request) -> None:
         """Nothing to do: the issuer has already stored what must be stored (refresh tokens, families)."""
@@ -132,10 +130,6 @@ class CognitoGrant:
             error.status_code = 400  # Cognito's token endpoint answers 400, with no WWW-Authenticate challenge
             raise
 
-    @property
-    def pool(self) -> "LocalCognito":
-        return self.server.pool
-
 
 class CodeGrant(CognitoGrant, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ALL_CLIENT_AUTH
@@ -146,17 +140,17 @@ class CodeGrant(CognitoGrant, grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request) -> None:
         signed_in: SignedInUser = request.user
         data = request.payload.data
-        self.pool.store.save_code(AuthorizationCode(
+        self.server.store.save_code(AuthorizationCode(
             code=code, client_id=request.client.client_id, sub=signed_in.user.sub,
             redirect_uri=request.payload.redirect_uri, scope=request.scope, nonce=data.get("nonce") or None,
             code_challenge=data.get("code_challenge") or None,
             code_challenge_method=data.get("code_challenge_method") or None,
-            auth_time=signed_in.auth_time, expires_at=self.pool.clock() + CODE_LIFETIME, used_at=None,
+            auth_time=signed_in.auth_time, expires_at=self.server.store.clock() + CODE_LIFETIME, used_at=None,
             origin_jti=None))
 
     def query_authorization_code(self, code: str, client: AppClient) -> AuthorizationCode | None:
         """Consume the code on first presentation, whatever happens next: a code is never usable twice."""
-        found = self.pool.store.consume_code(code)
+        found = self.server.store.consume_code(code)
         if found is None or found.client_id != client.client_id:
             return None
         if self.request.payload.redirect_uri != found.redirect_uri:
@@ -167,14 +161,14 @@ class CodeGrant(CognitoGrant, grants.AuthorizationCodeGrant):
         """Already consumed by `query_authorization_code`."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> User | None:
-        return active_user(self.pool, authorization_code.sub)
+        return self.server.store.active_user(authorization_code.sub)
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):
         code: AuthorizationCode = self.request.authorization_code
-        origin_jti = self.pool.store.create_origin(self.client.client_id, user.sub)
-        self.pool.store.link_code_to_origin(code.code, origin_jti)
+        origin_jti = self.server.store.create_origin(self.client.client_id, user.sub)
+        self.server.store.link_code_to_origin(code.code, origin_jti)
         grant = UserGrant(self.client, user, code.scope, code.auth_time, origin_jti, code.nonce)
-        return self.pool.tokens.user_tokens(grant, include_refresh_token=include_refresh_token)
+        return self.server.tokens.user_tokens(grant, include_refresh_token=include_refresh_token)
 
 
 class ImplicitGrant(grants.ImplicitGrant):
@@ -187,11 +181,10 @@ class ImplicitGrant(grants.ImplicitGrant):
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):
         signed_in: SignedInUser = user
-        pool = self.server.pool
-        origin_jti = pool.store.create_origin(self.client.client_id, signed_in.user.sub)
+        origin_jti = self.server.store.create_origin(self.client.client_id, signed_in.user.sub)
         grant = UserGrant(self.client, signed_in.user, scope, signed_in.auth_time, origin_jti,
                           self.request.payload.data.get("nonce") or None)
-        return pool.tokens.user_tokens(grant, include_refresh_token=False)
+        return self.server.tokens.user_tokens(grant, include_refresh_token=False)
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -212,31 +205,31 @@ class RefreshGrant(CognitoGrant, grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
         """A live refresh token of a user who may still sign in; anything else is `invalid_grant`."""
-        found = self.pool.store.refresh_token(refresh_token)
-        now = self.pool.clock()
+        found = self.server.store.refresh_token(refresh_token)
+        now = self.server.store.clock()
         if found is None or found.revoked_at is not None or found.expires_at <= now:
             return None
         grace = self.request.client.settings.retry_grace_period_seconds
         if found.superseded_at is not None and now > found.superseded_at + grace:
             return None
-        return found if active_user(self.pool, found.sub) else None
+        return found if self.server.store.active_user(found.sub) else None
 
     def _validate_token_scope(self, token: RefreshToken) -> None:
         """[Uncertain] Cognito ignores `scope` on a refresh: the new tokens keep the original grant's scope."""
 
     def authenticate_user(self, refresh_token: RefreshToken) -> User | None:
-        return active_user(self.pool, refresh_token.sub)
+        return self.server.store.active_user(refresh_token.sub)
 
     def issue_token(self, user: User, refresh_token: RefreshToken):
         client: AppClient = self.request.client
         grant = UserGrant(client, user, refresh_token.scope, refresh_token.auth_time, refresh_token.origin_jti,
                           event=REFRESH_TOKENS)
-        return self.pool.tokens.user_tokens(grant, include_refresh_token=client.settings.refresh_token_rotation)
+        return self.server.tokens.user_tokens(grant, include_refresh_token=client.settings.refresh_token_rotation)
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
         """With rotation the presented token is superseded (usable for the grace period); without, it lives on."""
         if self.request.client.settings.refresh_token_rotation:
-            self.pool.store.supersede_refresh_token(refresh_token.token_hash)
+            self.server.store.supersede_refresh_token(refresh_token.token_hash)
 
 
 class ClientCredentialsGrant(CognitoGrant, grants.ClientCredentialsGrant):
@@ -244,7 +237,7 @@ class ClientCredentialsGrant(CognitoGrant, grants.ClientCredentialsGrant):
 
     def validate_requested_scope(self) -> None:
         """Custom scopes only: unknown ones are dropped, none asked means all of the client's."""
-        allowed = [s for s in self.client.settings.allowed_oauth_scopes if s in self.pool.config.custom_scopes]
+        allowed = [s for s in self.client.settings.allowed_oauth_scopes if s in self.server.custom_scopes]
         requested = (self.request.payload.scope or "").split()
         granted = [s for s in dict.fromkeys(requested) if s in allowed] if requested else allowed
         if not granted:
@@ -252,7 +245,7 @@ class ClientCredentialsGrant(CognitoGrant, grants.ClientCredentialsGrant):
         self.request.scope = " ".join(granted)
 
     def generate_token(self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True):
-        return self.pool.tokens.client_token(self.client, self.request.scope)
+        return self.server.tokens.client_token(self.client, self.request.scope)
 
 
 class Revocation(RevocationEndpoint):
@@ -266,22 +259,16 @@ class Revocation(RevocationEndpoint):
             raise InvalidRequestError()
         if token.count(".") == 2:  # a JWS: an ID or access token, which Cognito cannot revoke on its own
             raise UnsupportedTokenTypeError()
-        found = self.server.pool.store.refresh_token(token)
+        found = self.server.store.refresh_token(token)
         # An unknown token, or another client's, is answered 200 and changes nothing (RFC 7009 §2.2).
         return found if found is not None and found.check_client(client) else None
 
     def revoke_token(self, token: RefreshToken, request) -> None:
-        self.server.pool.store.revoke_origin(token.origin_jti)
+        self.server.store.revoke_origin(token.origin_jti)
 
     def create_endpoint_response(self, request):
         status, _, headers = super().create_endpoint_response(request)
         return status, "", headers
-
-
-def active_user(pool: "LocalCognito", sub: str) -> User | None:
-    """The user behind a grant, if they still exist, are enabled and confirmed."""
-    user = pool.store.user(sub)
-    return user if user is not None and user.enabled and user.status == CONFIRMED else None
 
 
 @bp.post("/oauth2/token")

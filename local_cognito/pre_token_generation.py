@@ -21,16 +21,14 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from authlib.oauth2 import OAuth2Error
 
 from local_cognito.api_errors import CognitoError, InvalidLambdaResponse, UserLambdaValidation
+from local_cognito.store import Store
 from local_cognito.template import PoolConfig, TemplateError
 from local_cognito.tokens import UserGrant
-
-if TYPE_CHECKING:
-    from local_cognito.state import LocalCognito
 
 CONFIG_KEY = "PreTokenGenerationConfig"
 # V1_0 customises ID tokens only; V3_0 also client-credentials tokens: neither is emulated (a clear error instead).
@@ -111,12 +109,19 @@ def _function_of(config: PoolConfig, arn: str) -> str:
 
 
 class PreTokenGeneration:
-    """The trigger bound to one pool: a `ClaimsHook` for the token issuer."""
+    """The trigger bound to one pool: a `ClaimsHook` for the token issuer.
 
-    def __init__(self, pool: "LocalCognito", function: InlineFunction, version: str):
-        self.pool = pool
+    `store` gives the app clients' ids, which a function's environment may name with `!Ref`.
+    """
+
+    def __init__(self, function: InlineFunction, version: str, *, config: PoolConfig, region: str, pool_id: str,
+                 store: Store):
         self.function = function
         self.version = version
+        self.config = config
+        self.region = region
+        self.pool_id = pool_id
+        self.store = store
 
     def __call__(self, grant: UserGrant, access_claims: dict[str, Any], id_claims: dict[str, Any] | None) -> None:
         details = self.invoke(self.event(grant))
@@ -128,8 +133,8 @@ class PreTokenGeneration:
         return {
             "version": EVENT_VERSIONS[self.version],
             "triggerSource": grant.event,
-            "region": self.pool.region,
-            "userPoolId": self.pool.pool_id,
+            "region": self.region,
+            "userPoolId": self.pool_id,
             "userName": user.username,
             "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": grant.client.client_id},
             "request": {
@@ -145,7 +150,7 @@ class PreTokenGeneration:
         """Run the handler like Lambda would; its `claimsAndScopeOverrideDetails`, or None for no change."""
         context = SimpleNamespace(
             function_name=self.function.name, function_version="$LATEST", memory_limit_in_mb=128,
-            invoked_function_arn=f"arn:aws:lambda:{self.pool.region}:000000000000:function:{self.function.name}",
+            invoked_function_arn=f"arn:aws:lambda:{self.region}:000000000000:function:{self.function.name}",
             aws_request_id=str(uuid.uuid4()), get_remaining_time_in_millis=lambda: self.function.timeout * 1000)
         namespace: dict[str, Any] = {"__name__": "index"}
         try:
@@ -168,14 +173,17 @@ class PreTokenGeneration:
 
     def environment(self) -> dict[str, str]:
         """The function's variables, with `!Ref`s to the pool and its clients resolved to local ids."""
-        config = self.pool.config
+        config = self.config
         resolved: dict[str, str] = {}
         for name, value in self.function.environment.items():
             value = str(value)
             if value == config.pool_logical_id:
-                value = self.pool.pool_id
+                value = self.pool_id
             elif value in config.client_logical_ids:
-                value = self.pool.client(config.client_logical_ids[value]).client_id
+                client = self.store.client_by_name(config.client_logical_ids[value])
+                if client is None:
+                    raise KeyError(f"the template defines no app client named {config.client_logical_ids[value]!r}")
+                value = client.client_id
             resolved[str(name)] = value
         return resolved
 

@@ -78,14 +78,18 @@ class LocalCognito:
                                   lifetime_override=token_lifetime, claims_hook=self._pre_token_generation(template))
         self._sync_template()
         self.demo_user = self._ensure_demo_user()
-        self.oauth = CognitoAuthorizationServer(self)
+        self.oauth = CognitoAuthorizationServer(store=self.store, tokens=self.tokens,
+                                                custom_scopes=self.config.custom_scopes)
 
     def _pre_token_generation(self, template: str | Path) -> pre_token_generation.PreTokenGeneration | None:
         try:
             trigger = pre_token_generation.load(self.config)
         except TemplateError as error:
             raise TemplateError(f"{template}: {error}") from error
-        return pre_token_generation.PreTokenGeneration(self, *trigger) if trigger else None
+        if trigger is None:
+            return None
+        return pre_token_generation.PreTokenGeneration(*trigger, config=self.config, region=self.region,
+                                                       pool_id=self.pool_id, store=self.store)
 
     def _sync_template(self) -> None:
         for settings in self.config.clients.values():
@@ -104,12 +108,6 @@ class LocalCognito:
             self.store.add_to_group(user.sub, DEMO_GROUP)
             self.store.meta("demo_user_sub", lambda: user.sub)
         return DemoUser(DEMO_EMAIL, password)
-
-    def client(self, name: str) -> AppClient:
-        client = self.store.client_by_name(name)
-        if client is None:
-            raise KeyError(f"the template defines no app client named {name!r}")
-        return client
 
     def _may_call_apis(self, client: AppClient) -> bool:
         """Whether `client`'s tokens can carry a resource server's scope: granted through its OAuth scopes, or

@@ -290,6 +290,11 @@ class Store:
     def user(self, sub: str) -> User | None:
         return self._user(self._one("SELECT * FROM users WHERE sub = ?", sub))
 
+    def active_user(self, sub: str) -> User | None:
+        """The user behind a grant or a session, if they still exist, are enabled and confirmed."""
+        user = self.user(sub)
+        return user if user is not None and user.enabled and user.status == CONFIRMED else None
+
     def find_user(self, name: str) -> User | None:
         """The user a sign-in name refers to: the username itself, or the (case-insensitive) email."""
         return self._user(self._one("SELECT * FROM users WHERE username = ? OR login = ?", name, _login_key(name)))

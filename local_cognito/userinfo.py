@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from local_cognito.oauth import active_user
 from local_cognito.tokens import InvalidAccessToken, readable_attributes
 
 bp = Blueprint("userinfo", __name__)
@@ -34,7 +33,7 @@ def user_info() -> Response:
         return bearer_error(401, "invalid_token", str(error))
     if "openid" not in str(claims.get("scope", "")).split():
         return bearer_error(401, "invalid_token", "Access token does not contain openid scope")
-    user = active_user(pool, str(claims.get("sub")))
+    user = pool.store.active_user(str(claims.get("sub")))
     client = pool.store.client(str(claims.get("client_id")))
     if user is None or client is None:
         return bearer_error(401, "invalid_token", "User does not exist.")
