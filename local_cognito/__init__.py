@@ -55,7 +55,7 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     )
     app.extensions[EXTENSION] = pool
 
-    from local_cognito import discovery, hosted_ui, i18n, json_api, oauth, outbox, self_service, userinfo
+    from local_cognito import i18n, json_api, login_pages, oauth, outbox, self_service, userinfo, well_known
     from local_cognito import json_api_admin, json_api_auth, json_api_users  # noqa: F401 (register operations)
 
     csrf = CSRFProtect(app)
@@ -64,7 +64,7 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     i18n.init_app(app)
     _init_security_headers(app)
     _init_error_pages(app)
-    for blueprint in (discovery.bp, oauth.bp, userinfo.bp, hosted_ui.bp, self_service.bp, json_api.bp, outbox.bp):
+    for blueprint in (well_known.bp, oauth.bp, userinfo.bp, login_pages.bp, self_service.bp, json_api.bp, outbox.bp):
         app.register_blueprint(blueprint)
     return app
 

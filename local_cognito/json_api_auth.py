@@ -22,7 +22,7 @@ from local_cognito.clients import AppClient
 from local_cognito.json_api import find_client, operations, required
 from local_cognito.pre_token_generation import TriggerError
 from local_cognito.store import CONFIRMED, FORCE_CHANGE_PASSWORD, User
-from local_cognito.tokens import (
+from local_cognito.token_issuer import (
     AUTHENTICATION,
     NEW_PASSWORD_CHALLENGE,
     REFRESH_TOKENS,

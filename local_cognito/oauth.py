@@ -31,7 +31,7 @@ from flask import request as flask_request
 
 from local_cognito.clients import AppClient
 from local_cognito.store import AuthorizationCode, RefreshToken, Store, User
-from local_cognito.tokens import REFRESH_TOKENS, TokenIssuer, UserGrant
+from local_cognito.token_issuer import REFRESH_TOKENS, TokenIssuer, UserGrant
 
 CODE_LIFETIME = 5 * 60
 ALL_CLIENT_AUTH = ["client_secret_basic", "client_secret_post", "none"]

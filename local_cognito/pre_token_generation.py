@@ -28,7 +28,7 @@ from authlib.oauth2 import OAuth2Error
 from local_cognito.api_errors import CognitoError, InvalidLambdaResponse, UserLambdaValidation
 from local_cognito.store import Store
 from local_cognito.template import PoolConfig, TemplateError
-from local_cognito.tokens import UserGrant
+from local_cognito.token_issuer import UserGrant
 
 CONFIG_KEY = "PreTokenGenerationConfig"
 # V1_0 customises ID tokens only; V3_0 also client-credentials tokens: neither is emulated (a clear error instead).

@@ -27,7 +27,7 @@ from local_cognito.api_errors import (
     LimitExceeded,
     ResourceNotFound,
 )
-from local_cognito.hosted_ui import AuthorizeRequest, query_string, sign_in, validate_authorize_request
+from local_cognito.login_pages import AuthorizeRequest, query_string, sign_in, validate_authorize_request
 from local_cognito.store import User
 
 bp = Blueprint("self_service", __name__)
@@ -118,7 +118,7 @@ def signup():
         else:
             remember(result.user, signed_up=True)
             if result.delivery is None:  # no email verification: an administrator confirms the account
-                return redirect(page_url("hosted_ui.login"))
+                return redirect(page_url("login_pages.login"))
             return redirect(page_url("self_service.confirm"))
     config = _pool().config
     return render("signup.html", form, allowed=config.allow_self_sign_up, policy=config.password_policy)
@@ -149,7 +149,7 @@ def after_confirmation(checked: AuthorizeRequest, user: User) -> Response:
     session.pop(PENDING_KEY, None)
     if signed_up and pending is not None and pending.sub == user.sub:
         return sign_in(checked, user)
-    return redirect(page_url("hosted_ui.login"))
+    return redirect(page_url("login_pages.login"))
 
 
 @bp.route("/resendcode", methods=["GET", "POST"])
@@ -223,7 +223,7 @@ def confirm_forgot_password():
             show_error(form, error)
         else:
             session.pop(PENDING_KEY, None)
-            return redirect(page_url("hosted_ui.login"))
+            return redirect(page_url("login_pages.login"))
     return render("confirm_forgot_password.html", form)
 
 

@@ -20,7 +20,7 @@ from local_cognito.keys import KeyRing
 from local_cognito.oauth import CognitoAuthorizationServer
 from local_cognito.store import CONFIRMED, Store
 from local_cognito.template import PoolConfig, TemplateError, load_pool_config
-from local_cognito.tokens import TokenIssuer
+from local_cognito.token_issuer import TokenIssuer
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_GROUP = "demo-users"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from local_cognito.tokens import InvalidAccessToken, readable_attributes
+from local_cognito.token_issuer import InvalidAccessToken, readable_attributes
 
 bp = Blueprint("userinfo", __name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify
 
-bp = Blueprint("discovery", __name__)
+bp = Blueprint("well_known", __name__)
 
 
 def _pool(pool_id: str):

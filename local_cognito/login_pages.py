@@ -1,4 +1,4 @@
-"""The Hosted UI: `/oauth2/authorize`, `/login`, `/logout` and `/error` (reference §1.1, §1.2, §1.6).
+"""Hosted UI sign-in and sign-out: `/oauth2/authorize`, `/login`, `/logout`, `/error` (reference §1.1, §1.2, §1.6).
 
 `/oauth2/authorize` fails two ways. With a known client and a registered redirect URI, every error goes back to
 that URI as `error=...&state=...`; otherwise the user gets an error page on this domain and is never redirected
@@ -24,7 +24,7 @@ from local_cognito.clients import AppClient
 from local_cognito.oauth import SignedInUser
 from local_cognito.store import CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, UNCONFIRMED, User
 
-bp = Blueprint("hosted_ui", __name__)
+bp = Blueprint("login_pages", __name__)
 
 # What /logout's sign-in-again form carries over to /login (reference §1.6).
 RELOGIN_PARAMETERS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "code_challenge",
@@ -67,7 +67,7 @@ def _pool():
 def error_page(error: str, client_id: str | None = None) -> Response:
     """Send the browser to this domain's error page, as Cognito does for errors it must not redirect."""
     params = {"error": error, **({"client_id": client_id} if client_id else {})}
-    return redirect(url_for("hosted_ui.error", **params))
+    return redirect(url_for("login_pages.error", **params))
 
 
 def validate_authorize_request() -> AuthorizeRequest | Response:
@@ -126,7 +126,7 @@ def authorize() -> Response:
         return redirect_error(checked.redirect_uri, LoginRequiredError())
     if signed_in and prompt != "login":
         return issue_code(checked, signed_in)  # silent sign-in with the live session
-    return redirect(f"{url_for('hosted_ui.login')}?{query_string()}")
+    return redirect(f"{url_for('login_pages.login')}?{query_string()}")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -150,7 +150,7 @@ def login():
             return sign_in(checked, user)
     elif signed_in and request.args.get("prompt") != "login":
         return render_template("continue.html", name=signed_in.user.email or signed_in.user.username,
-                               different_user=f"{url_for('hosted_ui.login')}?{_with_prompt_login()}")
+                               different_user=f"{url_for('login_pages.login')}?{_with_prompt_login()}")
     if request.method == "GET" and request.args.get("login_hint"):
         form.username.data = request.args["login_hint"]
     status = 400 if form.errors else 200
@@ -223,7 +223,7 @@ def logout() -> Response:
         if client is None or not client.check_redirect_uri(redirect_uri) or not request.args.get("response_type"):
             return error_page("redirect_mismatch", client_id)
         params = [(k, v) for k, v in request.args.items() if k in RELOGIN_PARAMETERS]
-        response = redirect(f"{url_for('hosted_ui.login')}?{urlencode(params)}")
+        response = redirect(f"{url_for('login_pages.login')}?{urlencode(params)}")
     browser_session.end(response)
     return response
 
