@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -130,9 +130,6 @@ class ClientSettings:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "ClientSettings":
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
-
-    def with_secret_flag(self, generate_secret: bool) -> "ClientSettings":
-        return replace(self, generate_secret=generate_secret)
 
     # -- lifetimes ---------------------------------------------------------------------------------------------
     def _seconds(self, value: int, token: str) -> int:

@@ -120,12 +120,6 @@ class AuthorizationCode:
     def get_scope(self) -> str:
         return self.scope
 
-    def get_nonce(self) -> str | None:
-        return self.nonce
-
-    def get_auth_time(self) -> int:
-        return self.auth_time
-
 
 @dataclass(frozen=True)
 class RefreshToken:
@@ -301,9 +295,6 @@ class Store:
 
     def users(self) -> list[User]:
         return [u for u in map(self._user, self._all("SELECT * FROM users ORDER BY created")) if u]
-
-    def check_password(self, user: User, password: str) -> bool:
-        return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
     def verify_login(self, name: str, password: str) -> User | None:
         """The user whose sign-in name and password these are, or None, taking as long either way.
