@@ -59,8 +59,8 @@ def persistent_secret(path: Path) -> str:
 
 def local_environment(state_dir: Path) -> tuple[dict[str, str], object]:
     """Settings for the web app and the API from a local Cognito in `state_dir`, and that Cognito's app."""
-    from webapp.local_cognito import create_app as create_cognito  # the launcher and tests only
-    from webapp.local_cognito import outbox
+    from local_cognito import create_app as create_cognito  # the launcher and tests only
+    from local_cognito import outbox
 
     cognito = create_cognito(state_dir=state_dir / "cognito", base_url=f"http://localhost:{COGNITO_PORT}")
     outbox.init_console_logging()  # sign-up and password-reset codes appear on this console

@@ -1,6 +1,6 @@
 """The project's three apps as the benchmarks run them: real processes on loopback, configured the documented way.
 
-- the local Cognito: `python -m webapp.local_cognito env` for the settings, then its `create_app` under gunicorn
+- the local Cognito: `python -m local_cognito env` for the settings, then its `create_app` under gunicorn
   in one process (its state lives in that process), plus one benchmark-only route that reports how many grants
   of each type it has issued (figure 6 counts refreshes with it);
 - the weather API: `webapp.weather_api:create_app()` under gunicorn, plus figure 3's unauthenticated twin route;
@@ -31,7 +31,7 @@ FAKE_AWS_CREDENTIALS = {"aws_access_key_id": "AKIDBENCHMARK", "aws_secret_access
 
 def counted_local_cognito(state_dir: str, base_url: str):
     """The local Cognito (gunicorn factory) with `GET /bench/grant-counts`: grants issued per grant type."""
-    from webapp.local_cognito import create_app
+    from local_cognito import create_app
 
     app = create_app(state_dir=state_dir, base_url=base_url)
     pool = app.extensions["local_cognito"]
@@ -44,8 +44,8 @@ def counted_local_cognito(state_dir: str, base_url: str):
 
 
 def read_cognito_env(state_dir: Path, base_url: str) -> dict[str, str]:
-    """What `python -m webapp.local_cognito env` prints, as a dict (it also creates the pool on first use)."""
-    command = [sys.executable, "-m", "webapp.local_cognito", "env", "--state-dir", str(state_dir),
+    """What `python -m local_cognito env` prints, as a dict (it also creates the pool on first use)."""
+    command = [sys.executable, "-m", "local_cognito", "env", "--state-dir", str(state_dir),
                "--base-url", base_url]
     completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     if completed.returncode:
@@ -112,7 +112,7 @@ class LocalCognito:
 
 
 def start_local_cognito(bench) -> LocalCognito:
-    import webapp.local_cognito  # noqa: F401 -- ModuleNotFoundError: the figure is reported as not measured
+    import local_cognito  # noqa: F401 -- ModuleNotFoundError: the figure is reported as not measured
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"

@@ -119,8 +119,8 @@ def template_with_clients(directory, **extra_clients) -> str:
     """The deployment template plus more app clients (CloudFormation properties by logical id)."""
     import yaml
 
-    from webapp.local_cognito import DEFAULT_TEMPLATE
-    from webapp.local_cognito.template import CloudFormationLoader
+    from local_cognito import DEFAULT_TEMPLATE
+    from local_cognito.template import CloudFormationLoader
 
     document = yaml.load(DEFAULT_TEMPLATE.read_text(), Loader=CloudFormationLoader)  # noqa: S506
     for logical_id, properties in extra_clients.items():

@@ -126,7 +126,7 @@ def test_unknown_users_are_not_revealed_by_the_confirmation_operations(api_pool,
 
 
 def test_sign_up_with_a_secret_client_needs_the_secret_hash(api_pool, idp):
-    from webapp.local_cognito.accounts import secret_hash
+    from local_cognito.accounts import secret_hash
 
     scripted = api_pool.clients["scripted"]
     email = new_email("secret")

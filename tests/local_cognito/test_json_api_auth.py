@@ -15,7 +15,7 @@ from tests.local_cognito.accounts_support import (
     raises_api_error,
 )
 from tests.local_cognito.conftest import Browser, make_code_flow, token_request
-from webapp.local_cognito.accounts import secret_hash
+from local_cognito.accounts import secret_hash
 
 INCORRECT = "Incorrect username or password."
 

@@ -27,8 +27,8 @@ from tests.local_cognito.accounts_support import (
 )
 from tests.local_cognito.conftest import WEB_CALLBACK, Browser, CodeFlow, make_code_flow, query
 from tests.servers import free_port, wait_for_port
-from webapp.local_cognito import DEFAULT_TEMPLATE
-from webapp.local_cognito.template import CloudFormationLoader
+from local_cognito import DEFAULT_TEMPLATE
+from local_cognito.template import CloudFormationLoader
 
 LABELLED_INPUT = re.compile(r'<label for="(?P<id>[^"]+)">')
 INPUT_ID = re.compile(r'<input id="(?P<id>[^"]+)"')
@@ -251,7 +251,7 @@ def test_the_outbox_page_lists_codes_as_a_development_aid(local_cognito):
 def test_sent_codes_are_logged_for_the_console_but_passwords_are_not(local_cognito, caplog):
     email, invited = new_email("console"), new_email("console-invited")
     idp = cognito_idp(local_cognito)
-    with caplog.at_level("INFO", logger="webapp.local_cognito.outbox"):
+    with caplog.at_level("INFO", logger="local_cognito.outbox"):
         idp.sign_up(ClientId=local_cognito.clients["cli"].client_id, Username=email, Password=PASSWORD)
         idp.admin_create_user(UserPoolId=local_cognito.pool_id, Username=invited, TemporaryPassword="Temp-0rary!pw")
     logged = [record.getMessage() for record in caplog.records]
@@ -263,11 +263,11 @@ def test_sent_codes_are_logged_for_the_console_but_passwords_are_not(local_cogni
 def test_the_serve_command_prints_the_outbox_on_the_console(tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "webapp.local_cognito", "--port", str(port), "--state-dir", str(tmp_path)],
+        [sys.executable, "-m", "local_cognito", "--port", str(port), "--state-dir", str(tmp_path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         wait_for_port(port)
-        printed = subprocess.run([sys.executable, "-m", "webapp.local_cognito", "env", "--state-dir", str(tmp_path)],
+        printed = subprocess.run([sys.executable, "-m", "local_cognito", "env", "--state-dir", str(tmp_path)],
                                  capture_output=True, text=True, timeout=60, check=True).stdout
         env = dict(shlex.split(line)[0].split("=", 1) for line in printed.splitlines())
         idp = boto3.client("cognito-idp", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",

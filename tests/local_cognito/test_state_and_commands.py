@@ -18,7 +18,7 @@ from webapp.weather_api.settings import ApiSettings
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "webapp.local_cognito", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "local_cognito", *args], capture_output=True, text=True,
                           timeout=60, check=True)
 
 
@@ -110,7 +110,7 @@ def test_rotate_keys_adds_keys_while_the_old_ones_stay_published(tmp_path):
 def test_serve_binds_loopback_and_prints_the_demo_user(tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "webapp.local_cognito", "--port", str(port), "--state-dir", str(tmp_path)],
+        [sys.executable, "-m", "local_cognito", "--port", str(port), "--state-dir", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         wait_for_port(port)
@@ -128,7 +128,7 @@ def test_serve_binds_loopback_and_prints_the_demo_user(tmp_path):
 
 def test_a_bad_template_is_a_clear_error_not_a_traceback(tmp_path):
     (tmp_path / "t.yaml").write_text("Resources: {}\n")
-    result = subprocess.run([sys.executable, "-m", "webapp.local_cognito", "env", "--state-dir",
+    result = subprocess.run([sys.executable, "-m", "local_cognito", "env", "--state-dir",
                              str(tmp_path / "s"), "--template", str(tmp_path / "t.yaml")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2

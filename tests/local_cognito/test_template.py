@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cfnlint.api import lint_file
 
-from webapp.local_cognito import DEFAULT_TEMPLATE
-from webapp.local_cognito.template import TemplateError, load_pool_config
+from local_cognito import DEFAULT_TEMPLATE
+from local_cognito.template import TemplateError, load_pool_config
 
 
 def test_the_deployment_template_passes_cfn_lint():

@@ -25,9 +25,9 @@ from tests.local_cognito.accounts_support import (
     raises_api_error,
 )
 from tests.local_cognito.conftest import WEB_SCOPE, Browser, make_code_flow, token_request
+from local_cognito import DEFAULT_TEMPLATE, pre_token_generation
+from local_cognito.template import CloudFormationLoader, TemplateError, load_pool_config
 from webapp.weather_api.settings import ApiSettings
-from webapp.local_cognito import DEFAULT_TEMPLATE, pre_token_generation
-from webapp.local_cognito.template import CloudFormationLoader, TemplateError, load_pool_config
 
 ADMIN = "aws.cognito.signin.user.admin"
 TRIGGER_RESOURCES = ("PreTokenGenerationFunction", "PreTokenGenerationRole", "PreTokenGenerationPermission")
