@@ -7,26 +7,21 @@ web app, since the cookie is just the id. Copies are not added to the user -> se
 sign-out reads.
 
 The refresh benchmark also reads and rewrites single sessions (to move an access token's recorded expiry),
-in the format Flask-Session keeps: msgpack in Redis, cachelib's pickle files in the embedded store.
+through the store's own classes (`webapp.cognito_auth.session_store`), so the format is the web app's.
 """
 
 from __future__ import annotations
 
-import inspect
 import secrets
-import struct
 import time
 from pathlib import Path
 from typing import Callable
 
 import msgspec
 import redis
-from cachelib.file import FileSystemCache
-from flask_session.defaults import Defaults
 
-KEY_PREFIX = Defaults.SESSION_KEY_PREFIX
-# The web app keeps cachelib's default file naming: hash_method(key).hexdigest().
-FILE_HASH = inspect.signature(FileSystemCache).parameters["hash_method"].default
+from webapp.cognito_auth.session_store import EXPIRY, FileSessionData
+
 BATCH = 5_000
 
 
@@ -35,13 +30,13 @@ def new_session_ids(count: int) -> list[str]:
 
 
 class RedisSessions:
-    """Sessions in Redis: `session:<id>` holding Flask-Session's msgpack bytes, with a TTL."""
+    """Sessions in Redis: `session:<id>` holding msgpack bytes, with a TTL."""
 
     def __init__(self, url: str):
         self.client = redis.Redis.from_url(url)
 
     def clone(self, sid: str, count: int) -> list[str]:
-        key = KEY_PREFIX + sid
+        key = "session:" + sid
         value, ttl = self.client.get(key), self.client.ttl(key)
         if value is None:
             raise RuntimeError("the signed-in session is not in Redis")
@@ -49,67 +44,57 @@ class RedisSessions:
         for start in range(0, count, BATCH):
             pipeline = self.client.pipeline(transaction=False)
             for new in sids[start:start + BATCH]:
-                pipeline.set(KEY_PREFIX + new, value, ex=max(ttl, 60))
+                pipeline.set("session:" + new, value, ex=max(ttl, 60))
             pipeline.execute()
         return sids
 
     def read(self, sid: str) -> dict:
-        return msgspec.msgpack.decode(self.client.get(KEY_PREFIX + sid))
+        return msgspec.msgpack.decode(self.client.get("session:" + sid))
 
     def rewrite(self, sid: str, change: Callable[[dict], None]) -> None:
         data = self.read(sid)
         change(data)
-        self.client.set(KEY_PREFIX + sid, msgspec.msgpack.encode(data), keepttl=True)
+        self.client.set("session:" + sid, msgspec.msgpack.encode(data), keepttl=True)
 
     def stored_bytes(self, sid: str) -> tuple[int, int]:
         """(value bytes, Redis' own MEMORY USAGE of the key: key, value and bookkeeping)."""
-        key = KEY_PREFIX + sid
+        key = "session:" + sid
         return self.client.strlen(key), self.client.memory_usage(key, samples=0)
 
     def used_memory(self) -> int:
         return self.client.info("memory")["used_memory"]
 
 
-def file_name(sid: str) -> str:
-    return FILE_HASH((KEY_PREFIX + sid).encode()).hexdigest()
-
-
 class FileSessions:
-    """The embedded store: cachelib's FileSystemCache, one file per session named sha256(`session:<id>`)."""
+    """The embedded store: one file per session, `<session dir>/sessions/<id>`."""
 
     def __init__(self, session_dir: Path):
-        self.session_dir = session_dir
+        self.files = FileSessionData(session_dir / "sessions")
 
     def path(self, sid: str) -> Path:
-        found = next(self.session_dir.rglob(file_name(sid)), None)
-        if found is None:
+        path = self.files.root / sid
+        if not path.exists():
             raise RuntimeError("the signed-in session is not in the session directory")
-        return found
+        return path
 
     def clone(self, sid: str, count: int) -> list[str]:
-        original = self.path(sid)
-        data = original.read_bytes()
+        data = self.path(sid).read_bytes()
         sids = new_session_ids(count)
         for new in sids:
-            target = original.with_name(file_name(new))
+            target = self.files.root / new
             target.write_bytes(data)
             target.chmod(0o600)
         return sids
 
-    def _cache(self, sid: str) -> FileSystemCache:
-        """cachelib's view of the folder holding `sid`: its get/set keep the file format the web app reads."""
-        return FileSystemCache(str(self.path(sid).parent), threshold=0, default_timeout=0)
-
     def read(self, sid: str) -> dict:
-        return self._cache(sid).get(KEY_PREFIX + sid)
+        return msgspec.msgpack.decode(self.files.get(sid))
 
     def rewrite(self, sid: str, change: Callable[[dict], None]) -> None:
-        """Change the stored session, keeping its expiry (cachelib's files start with it, 4 bytes)."""
-        expires = struct.unpack("I", self.path(sid).read_bytes()[:4])[0]
-        cache = self._cache(sid)
-        data = cache.get(KEY_PREFIX + sid)
+        """Change the stored session, keeping its expiry (the file's first bytes)."""
+        expires = EXPIRY.unpack_from(self.path(sid).read_bytes())[0]
+        data = self.read(sid)
         change(data)
-        cache.set(KEY_PREFIX + sid, data, timeout=max(1, expires - int(time.time())) if expires else 0)
+        self.files.set(sid, msgspec.msgpack.encode(data), ttl=max(1, int(expires - time.time())))
 
     def stored_bytes(self, sid: str) -> tuple[int, int]:
         """(file bytes, bytes the file system allocates for it)."""

@@ -40,7 +40,7 @@ class StoreCase:
 
 
 REDIS = StoreCase("redis", "Redis", "a", 100_000, Workers())
-# The embedded store is for one process (its refresh lock is a thread lock; see webapp/session_store.py), so
+# The embedded store is for one process (its refresh lock is a thread lock; see webapp/cognito_auth/session_store.py), so
 # that web app, and its ceilings, run as one gunicorn worker with 8 threads: one per wrk connection.
 ONE_PROCESS = Workers(processes=1, threads=8, connections=8)
 EMBEDDED = StoreCase("embedded", "embedded store, 1 process", "b", 10_000, ONE_PROCESS)

@@ -39,7 +39,7 @@ MAX_SECONDS = 60.0
 # closed under it (a browser would silently retry such a request; these clients count it as an error).
 OPEN_WORKERS = {
     "redis": Workers(processes=2, threads=4, connections=1000, keep_alive=60),
-    # The embedded store is for one process (its refresh lock is a thread lock; see webapp/session_store.py).
+    # The embedded store is for one process (its refresh lock is a thread lock; see webapp/cognito_auth/session_store.py).
     "embedded": Workers(processes=1, threads=8, connections=1000, keep_alive=60),
 }
 

@@ -1,0 +1,112 @@
+"""What a user installs: a wheel whose web app serves every page from any directory, without the local Cognito
+unless asked for; an extension that imports nothing of the demo; libraries used through their public API."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fixtures.webapp import SECRET_KEY, sign_in
+from tests.servers import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = ROOT / "webapp"
+#: The libraries whose private names the product must not use (their internals change without notice).
+GUARDED = ("flask", "flask_session", "authlib", "requests", "urllib3", "werkzeug")
+
+
+def imported_modules(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names imported from it) for every import statement in `path`, wherever it is."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def test_the_extension_imports_nothing_of_the_demo_the_api_the_cli_or_the_local_cognito():
+    others = ("webapp.demo", "webapp.weather_api", "webapp.client", "local_cognito")
+    offending = [f"{path.relative_to(ROOT)}: {module}" for path in (PRODUCT / "cognito_auth").rglob("*.py")
+                 for module, _ in imported_modules(path) if module.startswith(others)]
+    assert offending == []
+
+
+def test_no_private_name_of_a_library_is_imported_outside_the_http_module():
+    offending = []
+    for path in PRODUCT.rglob("*.py"):
+        if path.name == "bounded_http.py":
+            continue
+        for module, names in imported_modules(path):
+            if module.split(".")[0] not in GUARDED:
+                continue
+            private = [part for part in module.split(".") + names if part.startswith("_")]
+            if private:
+                offending.append(f"{path.relative_to(ROOT)}: {module} {private}")
+    assert offending == []
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    (built,) = folder.glob("*.whl")
+    return built
+
+
+def venv_with(tmp_path: Path, requirement: str) -> Path:
+    """A fresh virtual environment with `requirement` installed (the versions of constraints.txt); its bin folder."""
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True, timeout=120)
+    bin_dir = tmp_path / "venv" / "bin"
+    subprocess.run([str(bin_dir / "pip"), "install", "--quiet", "--disable-pip-version-check", "-c",
+                    str(ROOT / "constraints.txt"), requirement], check=True, capture_output=True, timeout=600)
+    return bin_dir
+
+
+@pytest.mark.slow
+def test_a_plain_install_serves_every_page_from_any_directory_and_leaves_the_local_cognito_out(
+        wheel, tmp_path, local_cognito, weather_api):
+    bin_dir = venv_with(tmp_path, str(wheel))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    local_cognito.allow_app(url)
+    env = {**os.environ, **local_cognito.env_for_webapp(url), "SECRET_KEY": SECRET_KEY,
+           "WEATHER_API_URL": weather_api.url, "SESSION_DIR": str(tmp_path / "sessions")}
+    server = subprocess.Popen([str(bin_dir / "flask"), "--app", "webapp", "run", "--port", str(port)], cwd=elsewhere,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, timeout=30)
+        anonymous = requests.Session()
+        for path, status in (("/", 200), ("/static/style.css", 200), ("/signed-out", 200), ("/nowhere", 404)):
+            assert anonymous.get(url + path, timeout=10).status_code == status, path
+        http = requests.Session()
+        sign_in(http, url, local_cognito.demo_user.email, local_cognito.demo_user.password)
+        for path in ("/profile", "/weather"):
+            page = http.get(url + path, timeout=10)
+            assert page.status_code == 200 and "Sign out" in page.text, path
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    python = str(bin_dir / "python")
+    missing = subprocess.run([python, "-c", "import local_cognito"], cwd=elsewhere, capture_output=True, text=True)
+    assert missing.returncode != 0 and "ModuleNotFoundError" in missing.stderr
+
+
+@pytest.mark.slow
+def test_with_the_local_extra_the_local_cognito_runs_from_any_directory(wheel, tmp_path):
+    bin_dir = venv_with(tmp_path, f"{wheel}[local]")
+    result = subprocess.run(
+        [str(bin_dir / "python"), "-m", "local_cognito", "env", "--state-dir", str(tmp_path / "state"),
+         "--base-url", "http://localhost:9229"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "COGNITO_CLIENT_ID=" in result.stdout
