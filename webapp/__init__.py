@@ -1,13 +1,6 @@
-"""Cognito Hosted UI sign-in for Flask, done properly: the product package.
-
-    cognito_auth/   the Flask extension any app can use (`CognitoAuth(app)`)
-    demo/           the demo web app, its first consumer (home, profile, weather page)
-    cognito_jwt/    the Cognito JWT verifier (aws-jwt-verify's shape), used by the extension and the API
-    weather_api/    the protected weather API (resource server)
-    client/         the command-line client (client credentials and password flows)
-
-`create_app` is the demo web app's factory, so that `flask --app webapp run` and `gunicorn 'webapp:create_app()'`
-serve it.
+"""Cognito Hosted UI sign-in for Flask, done properly: the product. `cognito_auth/` is the extension any app can
+use, `demo/` the demo web app, `cognito_jwt/` the verifier, `weather_api/` the protected API, `client/` the CLI.
+`create_app` is the demo's factory (`flask --app webapp run`, `gunicorn 'webapp:create_app()'`).
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """`python -m webapp` (what `make run` runs): the whole system on loopback, for development and demos.
 
-Without `COGNITO_*` settings it starts three servers in one process — the local Cognito (built from
-`deploy/cognito.yaml`), the weather API and the web app — wired to each other, and prints the URL to open and the
-demo user's credentials. With `COGNITO_USER_POOL_ID` or `COGNITO_ISSUER` set it starts only the web app and the
-weather API, against that (real) user pool.
-
-State (the local pool's users, keys and clients, the web app's sessions and secret key) lives in `--state-dir`
-(default `.state`), so a restart keeps them. Production runs each app under gunicorn instead (see the README).
+Without `COGNITO_*` settings it starts the local Cognito (from `deploy/cognito.yaml`), the weather API and the web
+app in one process, wired to each other, and prints the URL and the demo user's credentials; with
+`COGNITO_USER_POOL_ID` or `COGNITO_ISSUER` set, only the web app and the API, against that pool. State lives in
+`--state-dir` (default `.state`), so a restart keeps it. Production runs each app under gunicorn instead.
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
 """HTTP calls with bounds on every answer: the one way the product calls Cognito and the APIs it uses.
 
-requests bounds each socket operation (connect, each read) but not an answer as a whole, and reads a body of
-any size into memory. A `bounded_session` fixes both at the transport: its adapter reads every body as it
-arrives, stops at `max_bytes` (`ResponseTooLarge`) and gives up when the body is still arriving one read timeout
-after the headers (`ResponseTooSlow`). Callers then use requests as usual (`.status_code`, `.json()`), Authlib's
-token requests included, and none of them can be held or flooded by the server they call.
-
-Hand-written, because neither requests nor urllib3 has a total deadline or a size cap. This is the one module
-that leans on urllib3 below requests' own surface, through urllib3's public API: `read1` (one socket read at a
-time) and `shutdown` (ends a read blocked in another thread).
+requests bounds each socket operation but not an answer as a whole, and reads a body of any size into memory. A
+`bounded_session`'s adapter reads every body as it arrives, stops at `max_bytes` (`ResponseTooLarge`) and gives up
+when the body is still arriving one read timeout after the headers (`ResponseTooSlow`); callers then use requests
+as usual, Authlib's token requests included. Hand-written: neither requests nor urllib3 has a total deadline or a
+size cap. The one module that reaches below requests, through urllib3's public `read1` and `shutdown`.
 """
 
 from __future__ import annotations
@@ -44,12 +40,9 @@ class DocumentFetchError(Exception):
 
 
 class Watchdog:
-    """One thread that shuts the socket of an answer still arriving at its deadline.
-
-    A server can stretch a single `read1` without sending body bytes (chunked trailers, a long chunk-size line,
-    compressed padding), each byte within the read timeout; only a socket shut from outside ends such a read.
-    One thread and a heap serve every call, so a bounded call costs a lock, not a thread.
-    """
+    """One thread that shuts the socket of an answer still arriving at its deadline: a server can stretch a single
+    `read1` with bytes that are not body (chunked trailers, a long chunk-size line, compressed padding), each within
+    the read timeout, and only a socket shut from outside ends such a read. A heap serves every call."""
 
     def __init__(self) -> None:
         self._wake = threading.Condition()
@@ -90,11 +83,9 @@ class Watchdog:
 
 
 class BoundedAdapter(HTTPAdapter):
-    """Reads each answer's body at once, within the bounds above, and hands requests the body already read.
-
-    No retries (a call the server may have seen is not repeated behind the caller's back), and no cookies reach
-    the session: one session serves every user, and a cookie one user's answer set must not ride on the next.
-    """
+    """Reads each answer's body at once, within the bounds, and hands requests the body already read. No retries
+    (a call the server may have seen is not repeated behind the caller's back), and no cookie reaches the session
+    (one session serves every user)."""
 
     def __init__(self, max_bytes: int, pool_maxsize: int = 10):
         super().__init__(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)

@@ -141,7 +141,7 @@ def test_sign_out_everywhere_keeps_the_sessions_when_cognito_is_down(app_url, ho
 
 def test_sign_out_everywhere_keeps_the_access_token_out_of_debug_logs(app_url, hosted, shared_scripted_webapp,
                                                                       caplog):
-    caplog.set_level(logging.DEBUG)  # botocore logs each request's parameters, the access token among them, at DEBUG
+    caplog.set_level(logging.DEBUG)  # HTTP libraries log every call at DEBUG: none may show the access token
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted, sub=SUB)
     access_token = shared_scripted_webapp.app.extensions["cognito_auth"].store.load(http.cookies["session"])[

@@ -13,11 +13,10 @@ import pytest
 from joserfc.jwk import ECKey
 
 from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID, SCOPE, b64json, make_key, sign, sign_hs256, stranger_key
-from webapp.cognito_jwt import (
-    CognitoJwtVerifier,
+from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, VerifiedTokenCache, at_hash
+from webapp.cognito_jwt.errors import (
     InvalidClientIdError,
     InvalidTokenUseError,
-    JwksCache,
     JwtError,
     JwtExpiredError,
     JwtInvalidAtHashError,
@@ -31,8 +30,6 @@ from webapp.cognito_jwt import (
     JwtParseError,
     JwtUnsupportedHeaderError,
     KidNotFoundInJwksError,
-    VerifiedTokenCache,
-    at_hash,
 )
 
 NOW = int(time.time())  # only for claims of the wrong type, where the value does not matter

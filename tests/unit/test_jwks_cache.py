@@ -10,13 +10,8 @@ import pytest
 
 from tests.idp import CLIENT_ID, make_key, trickled
 from tests.servers import free_port
-from webapp.cognito_jwt import (
-    CognitoJwtVerifier,
-    JwksCache,
-    JwksFetchError,
-    JwtInvalidSignatureError,
-    KidNotFoundInJwksError,
-)
+from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache
+from webapp.cognito_jwt.errors import JwksFetchError, JwtInvalidSignatureError, KidNotFoundInJwksError
 
 
 def verifier(idp, cache: JwksCache) -> CognitoJwtVerifier:

@@ -1,11 +1,8 @@
-"""A user's tokens from Cognito's JSON API: `InitiateAuth` with USER_PASSWORD_AUTH, then REFRESH_TOKEN_AUTH.
+"""A user's tokens from Cognito's JSON API: `InitiateAuth` with USER_PASSWORD_AUTH, then REFRESH_TOKEN_AUTH, through
+boto3's `cognito-idp` client, unsigned (these operations take no AWS credentials), at the issuer's origin.
 
-The calls are boto3's `cognito-idp` client, unsigned (these operations take no AWS credentials), pointed at the
-pool's JSON API endpoint (the issuer's origin), so the same code talks to AWS and to the local Cognito.
-
-Hand-written here, because no library does it: SECRET_HASH, the NEW_PASSWORD_REQUIRED challenge, and the choice
-between refreshing and asking for the password again. The password is read through `Prompter` (a hidden
-prompt, or standard input when piped) and never stored; the cache keeps the access and refresh tokens.
+Hand-written, because no library does it: SECRET_HASH, the NEW_PASSWORD_REQUIRED challenge, and the choice
+between refreshing and asking for the password again. The password comes from `Prompter` and is never stored.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
-"""Tokens kept between calls: in memory for this process, and in files only their owner can read.
+"""Tokens kept between calls, in memory and in files only their owner can read: a CLI that fetched a token per
+call would hammer the token endpoint (billed and rate-limited) and ask for the password every time.
 
-A command-line client that fetched a token for every call would hammer the token endpoint (Cognito bills and
-rate-limits it) and, with the password flow, ask for the password every time. So a token is reused until
-`margin` seconds before it expires.
-
-- One lock per key: callers in one process that all find the token missing or stale wait for one fetch and share
-  its result instead of fetching once each.
-- Files: one per key (the name is a hash, so no user name shows in a directory listing), in a directory of mode
-  0700, each file 0600, written to a temporary file in the same directory and renamed over the old one, so a
-  reader in another process sees the old file or the new one, never half of one. A file that another user owns
-  or that others may read is ignored: it cannot be ours, or its tokens may already have leaked.
-
-Nothing here logs or prints a token. File caching needs POSIX owners and modes; this is a Unix tool.
+One lock per key (callers in one process share one fetch). One file per key, named by a hash, in a 0700
+directory, written to a temporary file and renamed (readers see the old file or the new one); a file another user
+owns or others may read is ignored. Nothing here logs a token. POSIX owners and modes: a Unix tool.
 """
 
 from __future__ import annotations

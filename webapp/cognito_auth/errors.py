@@ -1,10 +1,7 @@
 """Every failure the extension lets a person meet, as a class carrying its status, its words and the next step,
-and the one place that turns them into a response: a page (`cognito_auth/error.html`, which the host app may
-override) or, for a request that asks for JSON or a view marked `login_required(api=True)`, a JSON body.
-
-A host app may raise its own subclasses of `AuthError` to get the same pages, or register its own error handler
-for any of these classes (Flask prefers the most specific handler).
-"""
+and the one place that turns them into a response: the page `cognito_auth/error.html`, or JSON for a request that
+asks for it or a view marked `login_required(api=True)`. Host apps may raise their own subclasses, or register
+their own handler for any of these classes (Flask prefers the most specific one)."""
 
 from __future__ import annotations
 
@@ -52,7 +49,7 @@ class SessionStoreUnavailable(AuthError):
 
 
 class SignInRequired(AuthError):
-    """Nobody is signed in, or the session has ended (timed out, signed out elsewhere, refresh token revoked)."""
+    """Nobody is signed in, or the session has ended."""
 
     status = 401
     error = "sign_in_required"
@@ -73,7 +70,7 @@ class AccessDenied(AuthError):
 
 
 class FormExpired(AuthError):
-    """A sign-out form without this session's CSRF token: forged, or from a session that no longer exists."""
+    """A sign-out form without this session's CSRF token: forged, or from a session that is gone."""
 
     status = 400
     error = "csrf_failed"
@@ -82,7 +79,6 @@ class FormExpired(AuthError):
 
 
 class TokenServiceUnavailable(AuthError):
-    """Cognito's token endpoint is unreachable or failing: the session is kept, the request can be retried."""
 
     status = 503
     error = "temporarily_unavailable"
@@ -92,8 +88,7 @@ class TokenServiceUnavailable(AuthError):
 
 
 class GlobalSignOutRefused(AuthError):
-    """Cognito refused GlobalSignOut for a reason other than "already signed out": nothing was ended anywhere,
-    so the page says so instead of pretending (the usual cause is an access token without the
+    """Nothing was ended anywhere, so the page says so (the usual cause: a token without the
     aws.cognito.signin.user.admin scope, which GlobalSignOut requires)."""
 
     status = 502
@@ -123,7 +118,7 @@ class SignInUnavailable(SignInFailed):
 
 
 class IdentityProviderMismatch(SignInFailed):
-    """Discovery answered, but not for the user pool we are configured for (or with endpoints elsewhere)."""
+    """Discovery answered, but not for our user pool (or with endpoints elsewhere)."""
 
     status = 502
     error = "invalid_discovery"
@@ -147,14 +142,11 @@ class SignInCancelled(SignInFailed):
 
 
 class SignInRejected(SignInFailed):
-    """The Hosted UI or the token endpoint refused the request (an OAuth error response)."""
-
     title = "Sign-in did not complete"
     message = "The sign-in service refused the request. Please sign in again."
 
 
 class SignInNotVerified(SignInFailed):
-    """The tokens the token endpoint returned failed validation: we trust nothing in them."""
 
     status = 401
     error = "invalid_token"
@@ -170,8 +162,8 @@ class BadIdentityProviderResponse(SignInFailed):
 
 
 class ApiUnavailable(AuthError):
-    """An API called as the user (`UserApiClient`) could not be reached, failed, or answered something unusable;
-    `service` names it for people ("weather service")."""
+    """An API called as the user could not be reached or answered something unusable; `service` is its name for
+    people ("weather service")."""
 
     status = 502
     error = "api_unavailable"
@@ -212,12 +204,8 @@ def wants_json() -> bool:
 
 
 def retry_path() -> str | None:
-    """Where the error page's "Try again" leads, or None for no such button.
-
-    A GET is retried by loading the same page again. A form's POST is retried from the page the form was on: a
-    link to the POST's own URL would only meet a 405. The callback is never retried: its URL holds a single-use
-    authorization code, which must not be copied into a page.
-    """
+    """Where "Try again" leads: a GET's own page; a POST's form page (a link to the POST would meet a 405); never
+    the callback, whose URL holds a single-use authorization code that must not be copied into a page."""
     if request.endpoint == "cognito_auth.callback":
         return None
     return current_page() if request.method == "GET" else referring_page()

@@ -18,9 +18,6 @@ from webapp.cognito_auth.session_store import SessionStore
 from webapp.cognito_auth.settings import CognitoAuthSettings
 from webapp.cognito_auth.state import EXTENSION, AppState, request_state
 
-# Libraries that log secrets at DEBUG: Authlib the PKCE code_verifier, botocore every request's parameters (the
-# user's access token, for GlobalSignOut). Their DEBUG never gets through, whatever the root logger says.
-CHATTY_LOGGERS = ("authlib", "botocore")
 
 
 class CognitoAuth:
@@ -49,8 +46,8 @@ class CognitoAuth:
             app.secret_key = settings.secret_key
         # The sign-out forms' CSRF token lives in the server-side session and dies with it: no clock of its own.
         app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-        for name in CHATTY_LOGGERS:
-            logging.getLogger(name).setLevel(logging.INFO)
+        # Authlib logs the PKCE code_verifier at DEBUG: that never gets through, whatever the root logger says.
+        logging.getLogger("authlib").setLevel(logging.INFO)
         store = SessionStore(app, settings)
         app.session_interface = store
         app.extensions[EXTENSION] = AppState(settings, self.clock, OidcClient(settings, self.clock), store)

@@ -1,25 +1,17 @@
 """The app's relying-party client of its Cognito user pool: sign-in through the Hosted UI, refresh, revocation,
 global sign-out and Cognito's logout URL.
 
-Authlib's Flask client runs the authorization code flow (PKCE S256, `state`, `nonce`) and keeps each pending
-flow in the session (`PendingFlows`), so several tabs can sign in at once. We add what Authlib leaves out:
-
-- it is built from the discovery document only after `cognito_jwt.discovery` checked it (issuer equal to the
-  configured one, endpoints on the Hosted UI domain); until then no flow starts;
-- pending flows expire and cannot pile up;
-- the ID token is validated by our one verifier (`webapp.cognito_jwt`: RS256 only, JWKS refetch on an unknown
-  kid, exact `iss`, `aud` exactly this client, `exp`, `iat`, `nonce`, `at_hash`, `token_use`), and so is the
-  access token (`token_use`, `client_id`); Authlib's own ID token parsing is not used;
-- refreshed ID tokens are validated too (Authlib does not), for the same `iss`, `sub`, `aud`, `azp` and
-  `auth_time`;
-- an `iss` in the authorization response (RFC 9207) must be the configured issuer (mix-up defence);
-- every answer from Cognito is bounded in size and time (`webapp.bounded_http`).
-
+Authlib's Flask client runs the authorization code flow (PKCE S256, `state`, `nonce`). We add what it leaves out:
+the discovery document is checked before any flow starts (`cognito_jwt.discovery`); pending flows expire and
+cannot pile up; the ID and access tokens, and refreshed ones, are validated by our verifier (Authlib does not
+validate refreshed ID tokens, nor check `aud` without options), with OIDC Core 12.2's rules for refreshes; an
+`iss` in the authorization response must be ours (RFC 9207); every answer is bounded (`webapp.bounded_http`).
 Nothing here logs a token: failures are logged by class and OAuth error code only.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -161,7 +153,6 @@ class OidcClient:
         self.jwks_cache = JwksCache(session=self.http, timeout=settings.http_timeout)
         self._lock = threading.Lock()
         self._ready: Components | None = None
-        self._json_api = None
 
     # --- set-up on first use ---
 
@@ -372,42 +363,29 @@ class OidcClient:
     def global_sign_out(self, access_token: str) -> None:
         """Cognito's GlobalSignOut with the user's access token: every refresh token of the user stops working.
 
-        An access token Cognito already considers revoked is fine (that is the goal). Any other refusal, such as
-        a token without the aws.cognito.signin.user.admin scope, signed nobody out: GlobalSignOutRefused says
-        so. Anything that keeps the call from completing raises TokenServiceUnavailable (try again).
+        A token Cognito already considers revoked is fine (that is the goal). Any other refusal, such as a token
+        without the aws.cognito.signin.user.admin scope, signed nobody out: GlobalSignOutRefused says so. Anything
+        that keeps the call from completing is TokenServiceUnavailable (try again). A plain POST to Cognito's JSON
+        API at the issuer's origin, which needs no AWS credentials: boto3 would cost every worker tens of megabytes
+        for this one call.
         """
-        from botocore.exceptions import BotoCoreError, ClientError  # only "sign out everywhere" needs botocore
-
         try:
-            self._cognito_idp().global_sign_out(AccessToken=access_token)
-        except ClientError as error:
-            details = error.response.get("Error", {})
-            code = details.get("Code", "")
-            if code == "NotAuthorizedException" and "revoked" in details.get("Message", "").lower():
-                return
-            if code in ("NotAuthorizedException", "InvalidParameterException", "ForbiddenException"):
-                raise GlobalSignOutRefused(error=code) from None
-            raise TokenServiceUnavailable(error=code or "client_error") from None
-        except BotoCoreError as error:
-            raise TokenServiceUnavailable(error=type(error).__name__) from None
-
-    def _cognito_idp(self):
-        """A boto3 client for Cognito's JSON API at the issuer's origin; GlobalSignOut needs no AWS credentials.
-        Built on first use: boto3 costs a worker tens of megabytes and most never sign anyone out everywhere."""
-        if self._json_api is None:
-            import boto3
-            from botocore import UNSIGNED
-            from botocore.config import Config
-
-            timeout = self.settings.http_timeout
-            self._json_api = boto3.session.Session().client(
-                "cognito-idp",
-                region_name=self.settings.issuer.region,
-                endpoint_url=self.settings.issuer.api_endpoint,
-                config=Config(signature_version=UNSIGNED, connect_timeout=timeout, read_timeout=timeout,
-                              retries={"max_attempts": 1, "mode": "standard"}),
-            )
-        return self._json_api
+            answer = self.http.post(self.settings.issuer.api_endpoint, data=json.dumps({"AccessToken": access_token}),
+                                    headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.GlobalSignOut",
+                                             "Content-Type": "application/x-amz-json-1.1"},
+                                    timeout=self.settings.http_timeout, allow_redirects=False)
+            error = {} if answer.status_code == 200 else answer.json()
+        except (requests.RequestException, ValueError, RecursionError) as failure:
+            raise TokenServiceUnavailable(error=type(failure).__name__) from None
+        if not error:
+            return
+        code = str(error.get("__type", "")).rpartition("#")[2]  # the JSON protocol may prefix a namespace
+        if code == "NotAuthorizedException" and "revoked" in str(error.get("message", "")).lower():
+            return
+        if answer.status_code < 500 and code in ("NotAuthorizedException", "InvalidParameterException",
+                                                 "ForbiddenException"):
+            raise GlobalSignOutRefused(error=code)
+        raise TokenServiceUnavailable(error=code or f"http_{answer.status_code}")
 
     def logout_url(self) -> str:
         """Cognito's own /logout (not OIDC RP-initiated logout): clears the Hosted UI session, then comes back."""

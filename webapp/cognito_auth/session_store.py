@@ -1,13 +1,11 @@
-"""Where sessions live: Flask-Session's server-side session interface over Redis or files on disk, plus what
-Flask-Session has no notion of: a user -> session ids index (for "sign out everywhere"), per-session locks (for
-single-flight refresh), a sweep of expired files, and direct reads and writes for the two things that cannot wait
-for the end of a request (a token refresh published to concurrent requests; other browsers' sessions deleted).
+"""Where sessions live: Flask-Session's server-side session interface over Redis or files, plus what it has no
+notion of: a user -> session ids index ("sign out everywhere"), per-session locks (single-flight refresh), a sweep
+of expired files, and direct reads and writes for what cannot wait for the end of a request (a refresh published
+to concurrent requests; other browsers' sessions deleted).
 
-The embedded (file) store is for one process (any number of threads): its refresh lock is a thread lock. Several
-processes or machines need SESSION_REDIS_URL, which also makes the refresh lock a Redis lock shared by all.
-
-A store that cannot be reached is a `SessionStoreUnavailable` (a 503 page), wherever it is met: opening the
-session (the request then gets an empty, unsaveable session and the page says so), in a view, or saving.
+The file store is for one process (any number of threads): its refresh lock is a thread lock. Several processes
+need SESSION_REDIS_URL, which also makes the refresh lock a Redis lock. A store that cannot be reached is a
+`SessionStoreUnavailable` (a 503 page) wherever it is met: opening the session, in a view, or saving.
 """
 
 from __future__ import annotations
@@ -130,11 +128,8 @@ class FileSessionData:
 
 
 class FileUserIndex:
-    """User -> session ids on disk, as empty files ``<root>/<sha256(sub)>/<session id>``.
-
-    Creating and removing a file are atomic, so concurrent sign-ins and sign-outs (threads or processes sharing
-    the directory) never lose an entry the way a read-modify-write of one index file would.
-    """
+    """User -> session ids as empty files ``<root>/<sha256(sub)>/<session id>``: creating and removing a file are
+    atomic, so concurrent sign-ins and sign-outs never lose an entry as a read-modify-write of one file would."""
 
     def __init__(self, root: Path, lifetime: int):
         self.root = root
@@ -223,59 +218,32 @@ class RedisUserIndex:
 
 
 def refresh_lock_lifetime(http_timeout: float) -> float:
-    """How long a session's Redis lock lasts: longer than anything a token refresh does while holding it.
-
-    The lock expires by itself only so that a dead holder does not block the session for good. Expiring under a
-    live holder would let a second process refresh the same session with the same refresh token, so it must
-    outlast the worst case of the sequential calls made under it (`tokens.access_token`, `OidcClient.refresh`): the
-    session's Redis read, discovery (first use), the token endpoint, the JWKS for the access token and again for
-    the ID token (a cold cache or an unknown kid), and the Redis write that publishes the new tokens. Each call
-    takes at most three timeouts from a server that answers at all — requests and redis-py apply `http_timeout`
-    to the connect and to the read that brings the response's first bytes, and `read_before` gives an IdP's body
-    one more — and a fourth is margin. (A server that trickles its status line and headers can take longer; the
-    lock then expires under its holder, and a second refresh with the same refresh token may happen.)
-    """
-    calls = 6
-    return calls * 4 * http_timeout + 1
+    """How long a session's Redis lock lasts. It expires by itself only so that a dead holder cannot block the
+    session for good; expiring under a live holder would let a second process refresh with the same refresh token.
+    So it outlasts the six calls a refresh can make under it (the session read, discovery, the token endpoint, the
+    JWKS twice, the write), each at most a connect, a read and a body deadline of `http_timeout`, plus margin."""
+    return 6 * 4 * http_timeout + 1
 
 
 class SessionLocks:
-    """One lock per session id: threads of this process queue on a `threading.Lock`; with Redis, processes then
-    queue on a redis-py `Lock` (which expires by itself after `lifetime` seconds if its holder dies).
+    """One lock per session id: threads of this process queue on a `threading.Lock` (one of STRIPES, chosen by the
+    id: sessions rarely share one, and sharing costs only a wait), then, with Redis, processes on a redis-py
+    `Lock`. Waiting is bounded by `wait`: a page does not hang on a stuck refresh."""
 
-    Waiting is bounded by `wait`, shorter than a lock's lifetime: a page does not hang on a stuck refresh, it
-    uses the current token or says "try again" (`tokens.access_token`)."""
+    STRIPES = 1024
 
     def __init__(self, client: redis.Redis | None, wait: float, lifetime: float):
         self.client = client
         self.wait = wait
         self.lifetime = lifetime
-        self._guard = threading.Lock()
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
-
-    @contextmanager
-    def _thread_lock(self, sid: str) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(sid) or (threading.Lock(), 0)
-            self._locks[sid] = (lock, users + 1)
-        try:
-            if not lock.acquire(timeout=self.wait):
-                raise LockTimeout()
-            try:
-                yield
-            finally:
-                lock.release()
-        finally:
-            with self._guard:
-                lock, users = self._locks[sid]
-                if users == 1:
-                    del self._locks[sid]
-                else:
-                    self._locks[sid] = (lock, users - 1)
+        self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
 
     @contextmanager
     def hold(self, sid: str) -> Iterator[None]:
-        with self._thread_lock(sid):
+        local = self._stripes[hash(sid) % self.STRIPES]
+        if not local.acquire(timeout=self.wait):
+            raise LockTimeout()
+        try:
             if self.client is None:
                 yield
                 return
@@ -289,6 +257,8 @@ class SessionLocks:
                     lock.release()
                 except redis.exceptions.LockError:
                     log.warning("a session lock expired before its holder released it")
+        finally:
+            local.release()
 
 
 class SessionStore(ServerSideSessionInterface):

@@ -1,18 +1,13 @@
-"""The current session's access token, refreshed on the server ahead of expiry, one refresh at a time.
+"""The current session's access token, refreshed on the server once it reaches its ``refresh_at``
+(`oidc_client.refresh_time`), one refresh at a time.
 
-`access_token()` is what views that call an API use. The token is refreshed once it reaches its ``refresh_at``,
-set when it was issued (`oidc_client.refresh_time`): TOKEN_REFRESH_MARGIN seconds before it
-expires, but never before half its lifetime, so a pool's short-lived tokens are refreshed once per lifetime rather
-than on every request. It raises `SignInRequired` (the session is over: show the sign-in page) or
-`TokenServiceUnavailable` (Cognito's token endpoint is down and the current token is about to expire or was
-refused: show "try again", the session is kept); both render through the extension's error handler, so callers
-just let them propagate. While the token endpoint is down, a token that is due for refresh but still has
-MIN_VALIDITY seconds left is used rather than failing the page.
+It raises `SignInRequired` (the session is over) or `TokenServiceUnavailable` (Cognito is down and the token is
+about to expire or was refused; the session is kept); both render as pages, so callers let them propagate. While
+Cognito is down, a token that is due but still valid for MIN_VALIDITY seconds is used rather than failing the page.
 
-Single-flight: N concurrent requests of one session that all find the token due cause one refresh. They
-queue on the session's lock (threads of this process, then a Redis lock across processes when Redis holds the
-sessions); whoever gets it first re-reads the session from the store and refreshes only if nobody else has since
-this request loaded it. The new tokens are written to the store before the lock is released.
+Single-flight: concurrent requests of one session that find the token due queue on the session's lock (threads,
+then a Redis lock across processes); the first re-reads the session and refreshes only if nobody has since this
+request loaded it, and writes the new tokens to the store before releasing the lock.
 """
 
 from __future__ import annotations

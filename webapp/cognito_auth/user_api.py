@@ -1,14 +1,10 @@
 """Calling an API as the signed-in user: the pattern ASP.NET calls a user-token HTTP client.
 
-`UserApiClient(base_url, name=...)` is made once per app (it holds a pool of keep-alive connections shared by
-every request thread) and used inside a signed-in request: `client.get("/path", params={...})` sends the session's
-access token (refreshed first when due), and the answer is bounded in size and time (`webapp.bounded_http`).
-
-A token can be refused before its expiry (revoked, keys rotated, clocks apart), so a 401 gets one forced refresh
-and one retry. A second 401 means this sign-in is no good to the API: the session ends, its refresh token is
-revoked, and `ApiSignInRejected` asks the person to sign in again (keeping the session would send "Sign in
-again" straight back here). Every other answer is returned for the caller to read; failing to get one is an
-`ApiUnavailable` (502) or `ApiTimeout` (504) page.
+`UserApiClient` is made once per app (its keep-alive pool serves every request thread) and used in a signed-in
+request: `get` sends the session's access token, refreshed first when due, and the answer is bounded. A token can be
+refused before its expiry (revoked, keys rotated, clocks apart), so a 401 gets one forced refresh and one retry; a
+second 401 means this sign-in is no good to the API: the session ends and its refresh token is revoked (keeping it
+would send "Sign in again" straight back here). Other answers are the caller's to read.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
-"""OpenID Connect discovery for a Cognito user pool, with the checks Authlib leaves out.
+"""OpenID Connect discovery for a Cognito user pool, with the checks Authlib leaves out: the document's `issuer`
+must equal the configured issuer exactly (OIDC Discovery 1.0 §4.3, RFC 8414 §3.3), or a document served from the
+wrong place could name another pool whose tokens we would accept; every endpoint we send a user, a code or a token
+to must be https (or http on loopback), and the web app's must be on the configured Hosted UI domain.
 
-Authlib loads `server_metadata_url` and trusts what it finds. Two checks are ours:
-
-- the document's `issuer` must equal the configured issuer exactly (OIDC Discovery 1.0 §4.3, RFC 8414 §3.3):
-  otherwise a document served from the wrong place could name another pool whose tokens we would accept;
-- every endpoint we will send a user, a code or a token to must be `https`, or plain `http` on a loopback host
-  (the rule Cognito applies to callback URLs), and the web app's endpoints must be on the Hosted UI domain the
-  deployment configured.
-
-`LazyMetadata` fetches on first use (an app must start while Cognito is unreachable), keeps a good document for
-the life of the process, and remembers a failure for a short while so an outage costs one fetch per interval.
+`LazyMetadata` fetches on first use (an app must start while Cognito is unreachable), keeps a good document, and
+remembers a failure for a short while so an outage costs one fetch per interval.
 """
 
 from __future__ import annotations

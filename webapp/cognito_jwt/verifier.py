@@ -1,23 +1,13 @@
 """Verify JSON Web Tokens issued by an Amazon Cognito user pool: the Python counterpart of awslabs/aws-jwt-verify.
 
-One verifier for both kinds of Cognito JWT. ID tokens carry the app client in `aud`, access tokens in
-`client_id`, and both say which they are in `token_use`; generic JWT libraries (and Authlib's RFC 9068
-validator, which requires `aud`) do not know these rules, so they are applied here and only here.
-
-Cryptography is joserfc's: this module decides *which* key and algorithm may be used and which claims must hold,
-then asks joserfc's RS256 to check the signature. It has no web framework imports and no module-level state; the
-JWKS cache is an object you create (one per process is plenty) and may share between verifiers.
-
-Checks, in order (the first that fails raises; every error is a `JwtError` whose message never holds the token):
-
-1. size (`max_token_length`, before any parsing), shape (compact JWS, base64url, JSON objects);
-2. header: only the members Cognito sets (`kid`, `alg`, and `typ: JWT` which joserfc-based issuers add);
-   key pointers (`jku`, `x5u`, `jwk`, `x5c`) and `crit` are refused, never followed; `alg` must be RS256;
-3. key: found by `kid` in the pool's JWKS (refetched, rate limited, when the kid is unknown); it must be an RSA
-   signing key whose own `alg` equals the token's;
-4. signature (joserfc);
-5. claims: types, `sub` present, `exp`/`iat`/`nbf` with `leeway`, exact `iss`, `token_use`, the client, scopes,
-   and on request `nonce` and `at_hash` (OIDC Core 3.1.3.7, 3.1.3.6 / 3.2.2.9).
+One verifier for both kinds of Cognito JWT: ID tokens name the app client in `aud`, access tokens in `client_id`,
+and both say which they are in `token_use`. Generic JWT libraries (and Authlib's RFC 9068 validator, which requires
+`aud`) do not know these rules, so they are applied here and only here. joserfc does the cryptography; this module
+decides which key and algorithm may be used and which claims must hold. Checks, the first failure raising a
+`JwtError` whose message never holds the token: size and shape (compact JWS, canonical base64url, JSON objects);
+header (only `kid`, `alg: RS256`, `typ: JWT`; key pointers and `crit` refused, never followed); key (by `kid` in the
+JWKS, an RSA signing key whose own `alg` is the token's); signature; claims (types, `sub`, times with `leeway`,
+exact `iss`, `token_use`, the client, scopes; on request `nonce` and `at_hash`, OIDC Core 3.1.3.7, 3.1.3.6).
 """
 
 from __future__ import annotations
@@ -70,14 +60,11 @@ MAX_KID_LENGTH = 256
 
 class VerifiedTokenCache:
     """Remembers tokens that passed every check, so a resource server answering the same caller again pays a
-    dictionary lookup and a clock check instead of parsing and an RSA verification (Envoy's jwt_authn filter
-    does the same with its `jwt_cache_config`).
+    lookup and a clock check instead of an RSA verification (Envoy's jwt_authn `jwt_cache_config` does the same).
 
-    Entries are keyed by the token's SHA-256, so the cache holds no token; it is bounded (least recently used
-    entries go first) and shared by threads. Each entry keeps the key that verified the token. On every hit the
-    time claims (`exp`, `iat`, `nbf`) are checked again, and the key must still be the one the JWKS cache holds
-    under that kid: a key withdrawn from the set (noticed at the next refetch) stops validating cached tokens at
-    once. The other checks depend only on the token and the verifier's settings, so they cannot change.
+    Keyed by the token's SHA-256 (the cache holds no token), bounded (least recently used go first), shared by
+    threads. On every hit the time claims are checked again, and the key that verified the token must still be
+    the one the JWKS cache holds under its kid: a key withdrawn from the set stops vouching at once.
     """
 
     def __init__(self, max_entries: int = 10_000):
@@ -118,16 +105,12 @@ class VerifiedTokenCache:
 class CognitoJwtVerifier:
     """Verifies ID or access tokens from one user pool and returns their claims.
 
-    `token_use` and `client_ids` are required keywords: skipping a check takes an explicit `None`, never an
-    omission. `token_use=None` accepts both kinds (each still checked against its own client claim);
-    `client_ids=None` accepts any client of the pool. `scopes`: every one must be granted (access tokens).
-    `verified_cache`: opt-in memory of tokens that passed (see `VerifiedTokenCache`). `clock`: the time tokens are
-    checked against (tests move it instead of waiting).
+    `token_use` and `client_ids` are required: skipping a check takes an explicit `None`, never an omission
+    (`None` accepts both kinds, or any client of the pool). `scopes`: every one must be granted.
+    `verified_cache`: an opt-in memory of tokens that passed. `clock`: the time tokens are checked against.
 
-    ID token audience (OIDC Core 3.1.3.7, steps 3-5): `aud` must name exactly one audience, one of `client_ids`
-    (a one-element list is accepted). A token listing further audiences is refused, with or without `azp`:
-    Cognito never issues one, and OIDC Core says to reject "additional audiences not trusted by the Client".
-    When `azp` is present it must equal that audience.
+    ID token audience (OIDC Core 3.1.3.7 steps 3-5): `aud` must name exactly one audience, an allowed client; a
+    token with further audiences is refused (Cognito never issues one), and `azp`, when present, must equal it.
     """
 
     def __init__(

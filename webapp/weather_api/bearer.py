@@ -16,14 +16,8 @@ import threading
 from flask import Flask, Request, current_app, g, request
 
 from webapp.bounded_http import bounded_session
-from webapp.cognito_jwt import (
-    CognitoJwtVerifier,
-    JwksCache,
-    JwksFetchError,
-    JwtError,
-    JwtMissingScopeError,
-    VerifiedTokenCache,
-)
+from webapp.cognito_jwt import (CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, JwtMissingScopeError,
+                                VerifiedTokenCache)
 from webapp.cognito_jwt.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
 from webapp.cognito_jwt.jwks import MAX_JWKS_BYTES
 from webapp.environment import CLOCK_SKEW
