@@ -9,6 +9,7 @@ size cap. The one module that reaches below requests, through urllib3's public `
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import io
 import itertools
@@ -75,11 +76,8 @@ class Watchdog:
                 if delay is None or delay > 0:
                     self._wake.wait(delay)
                     continue
-                raw = heapq.heappop(self._heap)[2]
-                try:
-                    raw.shutdown()
-                except (RuntimeError, ValueError, OSError):  # already closed or released to the pool
-                    pass
+                with contextlib.suppress(RuntimeError, ValueError, OSError):  # closed, or back in the pool
+                    heapq.heappop(self._heap)[2].shutdown()
 
 
 class BoundedAdapter(HTTPAdapter):

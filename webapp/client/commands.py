@@ -12,9 +12,9 @@ from webapp.client.errors import EXIT_OK, InsufficientScopeError, InvalidTokenEr
 from webapp.client.machine import MachineTokens
 from webapp.client.output import forecast_json, forecast_table
 from webapp.client.password import PasswordTokens
+from webapp.client.settings import ClientSettings
 from webapp.client.terminal import Terminal
 from webapp.client.token_cache import CachedToken, TokenCache
-from webapp.client.settings import ClientSettings
 
 
 class TokenSource(Protocol):

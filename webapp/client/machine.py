@@ -11,7 +11,6 @@ import requests
 from authlib.integrations.base_client import OAuthError
 
 from webapp.bounded_http import BoundedAdapter, BoundedOAuth2Session
-
 from webapp.client.errors import SignInError, UnreachableError, printable
 from webapp.client.settings import MachineClient
 from webapp.client.token_cache import CachedToken, TokenCache

@@ -22,8 +22,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError, printable
-from webapp.client.token_cache import CachedToken, TokenCache
 from webapp.client.settings import PasswordClient
+from webapp.client.token_cache import CachedToken, TokenCache
 
 #: Cognito's messages for these are already the one clear line a person needs ("Incorrect username or
 #: password.", "User is not confirmed.", "Password did not conform with policy: …").

@@ -19,7 +19,6 @@ from webapp.cognito_auth.settings import CognitoAuthSettings
 from webapp.cognito_auth.state import EXTENSION, AppState, request_state
 
 
-
 class CognitoAuth:
     """`CognitoAuth(app)`, or `auth = CognitoAuth()` then `auth.init_app(app)` in an app factory.
 

@@ -314,10 +314,7 @@ class SessionStore(ServerSideSessionInterface):
         return self.load(store_id)
 
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
-        value = msgspec.msgpack.encode(dict(session))
-        if value != request_state().written:  # written already, early (`sessions.persist`)
-            with store_calls():
-                self.data.set(store_id, value, self.ttl_seconds)
+        self.write(session)
 
     def _delete_session(self, store_id: str) -> None:
         self.delete(store_id)
@@ -333,10 +330,14 @@ class SessionStore(ServerSideSessionInterface):
             return None
 
     def write(self, session: ServerSideSession) -> None:
-        value = msgspec.msgpack.encode(dict(session))
+        """Store the session, unless this request already stored exactly these bytes (`sessions.persist` writes
+        early; Flask-Session's save at the end then finds nothing new)."""
+        written = (session.sid, msgspec.msgpack.encode(dict(session)))
+        if written == request_state().written:
+            return
         with store_calls():
-            self.data.set(session.sid, value, self.ttl_seconds)
-        request_state().written = value
+            self.data.set(*written, self.ttl_seconds)
+        request_state().written = written
 
     def delete(self, sid: str) -> None:
         with store_calls():

@@ -28,8 +28,8 @@ class AppState:
 class RequestState:
     """`user`: who is signed in. `private`: the response is one person's, even if the session ended meanwhile.
     `session_expired`: this request found its session timed out (and ended it); `revoke`: that session's refresh
-    token, revoked once the response is built. `begun`: this request signed someone in. `written`: the bytes this
-    request already wrote for its session (so the final save does not write them twice)."""
+    token, revoked once the response is built. `begun`: this request signed someone in. `store_down`: the store
+    failed as the session was opened. `written`: the session id and bytes this request last stored."""
 
     user: CurrentUser | None = None
     private: bool = False
@@ -37,7 +37,7 @@ class RequestState:
     revoke: str | None = None
     begun: bool = False
     store_down: bool = False
-    written: bytes | None = None
+    written: tuple[str, bytes] | None = None
 
 
 def state() -> AppState:

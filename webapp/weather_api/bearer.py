@@ -16,12 +16,17 @@ import threading
 from flask import Flask, Request, current_app, g, request
 
 from webapp.bounded_http import bounded_session
-from webapp.cognito_jwt import (CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, JwtMissingScopeError,
-                                VerifiedTokenCache)
+from webapp.cognito_jwt import (
+    CognitoJwtVerifier,
+    JwksCache,
+    JwksFetchError,
+    JwtError,
+    JwtMissingScopeError,
+    VerifiedTokenCache,
+)
 from webapp.cognito_jwt.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
 from webapp.cognito_jwt.jwks import MAX_JWKS_BYTES
 from webapp.environment import CLOCK_SKEW
-from webapp.weather_api.settings import ApiSettings
 from webapp.weather_api.errors import (
     InsufficientScopeError,
     InvalidRequestError,
@@ -29,6 +34,7 @@ from webapp.weather_api.errors import (
     MissingTokenError,
     TemporarilyUnavailableError,
 )
+from webapp.weather_api.settings import ApiSettings
 
 log = logging.getLogger(__name__)
 

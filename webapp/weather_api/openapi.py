@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from webapp.weather_api.forecast import CITIES, DEFAULT_CITY, SUMMARIES
 from webapp.weather_api.errors import REALM
+from webapp.weather_api.forecast import CITIES, DEFAULT_CITY, SUMMARIES
 
 
 def _error_response(description: str, *, challenge: bool) -> dict:
