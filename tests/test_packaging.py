@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,9 +56,13 @@ def test_no_private_name_of_a_library_is_imported_outside_the_http_module():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
+    """Built from a copy of the checkout: setuptools keeps a build/ folder beside the sources, and files removed
+    since an earlier build would otherwise still reach the wheel."""
+    source, folder = tmp_path_factory.mktemp("source") / "project", tmp_path_factory.mktemp("dist")
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".state", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder),
+                    str(source)], check=True, capture_output=True, timeout=300)
     (built,) = folder.glob("*.whl")
     return built
 
