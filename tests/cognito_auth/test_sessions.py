@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from hashlib import sha256
 import threading
 import time
 from pathlib import Path
@@ -16,8 +17,11 @@ from flask import session
 
 from tests.idp import past_half_life
 from tests.cognito_auth.conftest import Flow, scripted_sign_in, token_response
-from webapp.cognito_auth.session_store import FileSessionData, FileUserIndex
+from webapp.cognito_auth.session_store import FileSessionData, FileUserIndex, store_key
 from webapp.cognito_auth.sessions import keep_newer_state
+
+
+A, B, C = (store_key(name) for name in "abc")
 
 
 def is_signed_in(http: requests.Session, app_url: str) -> bool:
@@ -181,7 +185,7 @@ def test_file_store_keeps_live_sessions_beyond_cachelibs_default_threshold(scrip
 
 def test_file_store_sweeps_expired_sessions_only(tmp_path):
     store = FileSessionData(tmp_path / "sessions")
-    live, expired = "l" * 43, "e" * 43
+    live, expired = store_key("live"), store_key("expired")
     store.set(live, b"live", ttl=3600)
     store.set(expired, b"expired", ttl=-10)
     assert store.get(expired) is None  # expired entries are never served, swept or not
@@ -190,24 +194,24 @@ def test_file_store_sweeps_expired_sessions_only(tmp_path):
     assert store.get(live) == b"live"
 
 
-def test_file_store_names_files_only_after_session_ids(tmp_path):
+def test_file_store_names_files_only_after_store_keys(tmp_path):
     store = FileSessionData(tmp_path / "sessions")
-    for cookie in ("../users/x" + "a" * 40, "a" * 20, "a/" * 20):
-        assert store.get(cookie) is None
-        store.delete(cookie)
+    for name in ("../users/" + "a" * 64, "a" * 20, "A" * 64):
+        assert store.get(name) is None
+        store.delete(name)
     with pytest.raises(ValueError):
-        store.set("../" + "a" * 40, b"x", ttl=60)
+        store.set("../" + "a" * 64, b"x", ttl=60)
 
 
 def test_file_index_drops_entries_older_than_the_absolute_lifetime(tmp_path):
     index = FileUserIndex(tmp_path / "users", lifetime=60)
-    index.add("alice", "a" * 43)
-    index.add("alice", "b" * 43)
+    index.add("alice", A)
+    index.add("alice", B)
     old = time.time() - 120
     folder = next(Path(tmp_path / "users").iterdir())
-    os.utime(folder / ("a" * 43), (old, old))
+    os.utime(folder / A, (old, old))
     index.remove_stale()
-    assert index.sids("alice") == ["b" * 43]
+    assert index.keys("alice") == [B]
 
 
 def test_file_index_survives_sign_ins_sign_outs_and_lookups_racing_the_sweep(tmp_path):
@@ -229,13 +233,13 @@ def test_file_index_survives_sign_ins_sign_outs_and_lookups_racing_the_sweep(tmp
 
     def sign_in_and_out():
         for sub in subs:
-            sid = secrets.token_urlsafe(32)
-            index.add(sub, sid)
-            index.remove(sub, sid)
+            key = store_key(secrets.token_urlsafe(32))
+            index.add(sub, key)
+            index.remove(sub, key)
 
     def sign_out_everywhere():
         for sub in subs:
-            index.sids(sub)
+            index.keys(sub)
             index.forget(sub)
 
     threads = [threading.Thread(target=repeat(action))
@@ -249,15 +253,15 @@ def test_file_index_survives_sign_ins_sign_outs_and_lookups_racing_the_sweep(tmp
 
 def test_file_index_forgets_users_whose_entries_are_all_stale(tmp_path):
     index = FileUserIndex(tmp_path / "users", lifetime=60)
-    index.add("alice", "a" * 43)
-    index.add("bob", "b" * 43)
+    index.add("alice", A)
+    index.add("bob", B)
     old = time.time() - 120
-    for entry in (tmp_path / "users").glob(f"*/{'a' * 43}"):
+    for entry in (tmp_path / "users").glob(f"*/{A}"):
         os.utime(entry, (old, old))
     index.remove_stale()
     assert len(list((tmp_path / "users").iterdir())) == 1  # bob's folder only
-    index.add("alice", "c" * 43)  # a returning user gets a folder again
-    assert index.sids("alice") == ["c" * 43]
+    index.add("alice", C)  # a returning user gets a folder again
+    assert index.keys("alice") == [C]
 
 
 def test_a_session_ended_elsewhere_is_not_resurrected_by_a_request_in_flight(app_url, hosted, shared_scripted_webapp):
@@ -284,15 +288,15 @@ def test_redis_store_holds_sessions_and_the_user_index(scripted_webapp, hosted, 
     request.addfinalizer(client.close)
     http = requests.Session()
     scripted_sign_in(http, running.url, hosted, sub="redis-user")
-    sid = http.cookies["session"]
-    assert client.exists(f"session:{sid}")
-    assert client.smembers("user-sessions:redis-user") == {sid.encode()}
-    assert 0 < client.ttl(f"session:{sid}") <= 30 * 60
+    key = store_key(http.cookies["session"])
+    assert client.exists(f"session:{key}")
+    assert client.smembers(f"user-sessions:{sha256(b'redis-user').hexdigest()}") == {key.encode()}
+    assert 0 < client.ttl(f"session:{key}") <= 30 * 60
     assert is_signed_in(http, running.url)
     token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(running.url + "/profile").text).group(1)
     http.post(f"{running.url}/logout", data={"csrf_token": token}, allow_redirects=False)
-    assert not client.exists(f"session:{sid}")
-    assert client.smembers("user-sessions:redis-user") == set()
+    assert not client.exists(f"session:{key}")
+    assert client.smembers(f"user-sessions:{sha256(b'redis-user').hexdigest()}") == set()
 
 
 @pytest.mark.redis
@@ -305,8 +309,8 @@ def test_the_redis_refresh_lock_outlives_the_slowest_refresh(scripted_webapp, ho
     client = redis.Redis.from_url(redis_server.url)
     request.addfinalizer(client.close)
     slowest_refresh = (4 + 2) * 2 * http_timeout
-    with running.app.extensions["cognito_auth"].store.locks.hold("a" * 43):
-        assert client.pttl("session-lock:" + "a" * 43) / 1000 > slowest_refresh
+    with running.app.extensions["cognito_auth"].store.locks.hold(A):
+        assert client.pttl("session-lock:" + A) / 1000 > slowest_refresh
 
 
 @pytest.mark.redis

@@ -3,6 +3,10 @@ notion of: a user -> session ids index ("sign out everywhere"), per-session lock
 of expired files, and direct reads and writes for what cannot wait for the end of a request (a refresh published
 to concurrent requests; other browsers' sessions deleted).
 
+At rest, nothing in the store is of use to whoever reads it (a Redis dump, a backup of the session folder):
+sessions are kept under a hash of their id (a key is no cookie), and sealed with AES-GCM (`SessionCipher`) under
+keys that never go into the store.
+
 The file store is for one process (any number of threads): its refresh lock is a thread lock. Several processes
 need SESSION_REDIS_URL, which also makes the refresh lock a Redis lock. A store that cannot be reached is a
 `SessionStoreUnavailable` (a 503 page) wherever it is met: opening the session, in a view, or saving.
@@ -26,6 +30,10 @@ from typing import Iterator
 
 import msgspec
 import redis
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, Request
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
@@ -39,8 +47,8 @@ log = logging.getLogger(__name__)
 FLOW_LIFETIME = 5 * 60
 # The embedded store sweeps expired sessions at most this often per process.
 CLEANUP_INTERVAL = 5 * 60
-# Session ids are Flask-Session's `secrets.token_urlsafe(32)`; anything else never names a file or a key.
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+# What names a stored session: the hex SHA-256 of its id (`store_key`); anything else never names a file or a key.
+STORE_KEY = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_SESSION_DIR = Path(".state") / "webapp-sessions"
 EXPIRY = struct.Struct(">d")
 
@@ -58,27 +66,55 @@ def store_calls() -> Iterator[None]:
         raise SessionStoreUnavailable(error=type(error).__name__) from None
 
 
+def store_key(sid: str) -> str:
+    """Where the session with this id is kept: whoever reads the store learns no session id to replay."""
+    return sha256(sid.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class SessionCipher:
+    """AES-256-GCM, each session sealed with its store key as associated data (a value moved to another key fails
+    to open). Keys are derived (HKDF) from secrets of at least 32 characters: the first seals, any opens, so a new
+    secret can be put first while sessions sealed with the old one live out their time."""
+
+    def __init__(self, secrets: tuple[str, ...]):
+        self.keys = [AESGCM(HKDF(SHA256(), 32, salt=None, info=b"cognito_auth session store").derive(secret.encode()))
+                     for secret in secrets]
+
+    def seal(self, key: str, value: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self.keys[0].encrypt(nonce, value, key.encode())
+
+    def open(self, key: str, sealed: bytes) -> bytes | None:
+        """The value, or None for anything none of the keys sealed for this store key."""
+        for aead in self.keys:
+            try:
+                return aead.decrypt(sealed[:12], sealed[12:], key.encode())
+            except (InvalidTag, ValueError):
+                continue
+        return None
+
+
 class RedisSessionData:
-    """Sessions as Redis strings `session:<id>` that expire by themselves."""
+    """Sessions as Redis strings `session:<store key>` that expire by themselves."""
 
     def __init__(self, client: redis.Redis):
         self.client = client
 
-    def get(self, sid: str) -> bytes | None:
-        return self.client.get("session:" + sid)
+    def get(self, key: str) -> bytes | None:
+        return self.client.get("session:" + key)
 
-    def set(self, sid: str, value: bytes, ttl: int) -> None:
-        self.client.set("session:" + sid, value, ex=ttl)
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        self.client.set("session:" + key, value, ex=ttl)
 
-    def delete(self, sid: str) -> None:
-        self.client.delete("session:" + sid)
+    def delete(self, key: str) -> None:
+        self.client.delete("session:" + key)
 
     def remove_expired(self) -> None:
         """Redis expires keys itself."""
 
 
 class FileSessionData:
-    """Sessions as files `<root>/<id>`: an 8-byte expiry time, then the session's bytes; written to a temporary
+    """Sessions as files `<root>/<store key>`: an 8-byte expiry time, then the session's bytes; written to a temporary
     file and renamed, so a reader sees the old session or the new one, never half of one. Hand-written: cachelib's
     file cache, which Flask-Session offers, has no public way to sweep expired entries (and pickles values)."""
 
@@ -86,37 +122,37 @@ class FileSessionData:
         self.root = root
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    def get(self, sid: str) -> bytes | None:
-        if not SESSION_ID.match(sid):
+    def get(self, key: str) -> bytes | None:
+        if not STORE_KEY.match(key):
             return None
         try:
-            data = (self.root / sid).read_bytes()
+            data = (self.root / key).read_bytes()
         except FileNotFoundError:
             return None
         if len(data) < EXPIRY.size or EXPIRY.unpack_from(data)[0] < time.time():
             return None
         return data[EXPIRY.size:]
 
-    def set(self, sid: str, value: bytes, ttl: int) -> None:
-        if not SESSION_ID.match(sid):
-            raise ValueError("not a session id")
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        if not STORE_KEY.match(key):
+            raise ValueError("not a store key")
         fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".tmp-")  # mode 0600
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(EXPIRY.pack(time.time() + ttl) + value)
-            os.replace(temporary, self.root / sid)
+            os.replace(temporary, self.root / key)
         except BaseException:
             os.unlink(temporary)
             raise
 
-    def delete(self, sid: str) -> None:
-        if SESSION_ID.match(sid):
-            (self.root / sid).unlink(missing_ok=True)
+    def delete(self, key: str) -> None:
+        if STORE_KEY.match(key):
+            (self.root / key).unlink(missing_ok=True)
 
     def remove_expired(self) -> None:
         now = time.time()
         for path in self.root.iterdir():
-            if not SESSION_ID.match(path.name):  # a write in flight
+            if not STORE_KEY.match(path.name):  # a write in flight
                 continue
             try:
                 with path.open("rb") as file:
@@ -128,7 +164,7 @@ class FileSessionData:
 
 
 class FileUserIndex:
-    """User -> session ids as empty files ``<root>/<sha256(sub)>/<session id>``: creating and removing a file are
+    """User -> sessions as empty files ``<root>/<sha256(sub)>/<store key>``: creating and removing a file are
     atomic, so concurrent sign-ins and sign-outs never lose an entry as a read-modify-write of one file would."""
 
     def __init__(self, root: Path, lifetime: int):
@@ -139,27 +175,27 @@ class FileUserIndex:
     def _folder(self, sub: str) -> Path:
         return self.root / sha256(sub.encode()).hexdigest()
 
-    def add(self, sub: str, sid: str) -> None:
-        if not SESSION_ID.match(sid):
-            raise ValueError("not a session id")
+    def add(self, sub: str, key: str) -> None:
+        if not STORE_KEY.match(key):
+            raise ValueError("not a store key")
         folder = self._folder(sub)
         # The sweep (and a "sign out everywhere" of the same user) may remove the folder between our mkdir and
         # touch; each such loss means the remover moved on, so a few more tries get through.
         for _ in range(10):
             try:
                 folder.mkdir(exist_ok=True, mode=0o700)  # FileExistsError: it was there, then swept before is_dir()
-                (folder / sid).touch(mode=0o600)
+                (folder / key).touch(mode=0o600)
                 return
             except (FileNotFoundError, FileExistsError):
                 continue
         raise FileNotFoundError(folder)
 
-    def remove(self, sub: str, sid: str) -> None:
-        (self._folder(sub) / sid).unlink(missing_ok=True)
+    def remove(self, sub: str, key: str) -> None:
+        (self._folder(sub) / key).unlink(missing_ok=True)
 
-    def sids(self, sub: str) -> list[str]:
+    def keys(self, sub: str) -> list[str]:
         try:
-            return [p.name for p in self._folder(sub).iterdir() if SESSION_ID.match(p.name)]
+            return [p.name for p in self._folder(sub).iterdir() if STORE_KEY.match(p.name)]
         except FileNotFoundError:  # no sessions, or the sweep just removed the user's empty folder
             return []
 
@@ -191,7 +227,8 @@ class FileUserIndex:
 
 
 class RedisUserIndex:
-    """User -> session ids as a Redis set per user, expiring with the longest session it can point at."""
+    """User -> sessions as a Redis set per user, `user-sessions:<sha256(sub)>`, expiring with the longest session
+    it can point at."""
 
     def __init__(self, client: redis.Redis, lifetime: int):
         self.client = client
@@ -199,16 +236,16 @@ class RedisUserIndex:
 
     @staticmethod
     def _key(sub: str) -> str:
-        return f"user-sessions:{sub}"
+        return "user-sessions:" + sha256(sub.encode()).hexdigest()
 
-    def add(self, sub: str, sid: str) -> None:
-        self.client.pipeline().sadd(self._key(sub), sid).expire(self._key(sub), self.lifetime).execute()
+    def add(self, sub: str, key: str) -> None:
+        self.client.pipeline().sadd(self._key(sub), key).expire(self._key(sub), self.lifetime).execute()
 
-    def remove(self, sub: str, sid: str) -> None:
-        self.client.srem(self._key(sub), sid)
+    def remove(self, sub: str, key: str) -> None:
+        self.client.srem(self._key(sub), key)
 
-    def sids(self, sub: str) -> list[str]:
-        return [sid.decode() for sid in self.client.smembers(self._key(sub))]
+    def keys(self, sub: str) -> list[str]:
+        return [key.decode() for key in self.client.smembers(self._key(sub))]
 
     def forget(self, sub: str) -> None:
         self.client.delete(self._key(sub))
@@ -239,15 +276,16 @@ class SessionLocks:
         self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
 
     @contextmanager
-    def hold(self, sid: str) -> Iterator[None]:
-        local = self._stripes[hash(sid) % self.STRIPES]
+    def hold(self, key: str) -> Iterator[None]:
+        """The lock of the session stored under `key`."""
+        local = self._stripes[hash(key) % self.STRIPES]
         if not local.acquire(timeout=self.wait):
             raise LockTimeout()
         try:
             if self.client is None:
                 yield
                 return
-            lock = self.client.lock(f"session-lock:{sid}", timeout=self.lifetime, sleep=0.02, blocking_timeout=self.wait)
+            lock = self.client.lock(f"session-lock:{key}", timeout=self.lifetime, sleep=0.02, blocking_timeout=self.wait)
             if not lock.acquire():
                 raise LockTimeout()
             try:
@@ -263,7 +301,8 @@ class SessionLocks:
 
 class SessionStore(ServerSideSessionInterface):
     """Flask-Session's cookie and session-id handling (a random id in an HttpOnly cookie, `regenerate` at
-    sign-in) over `data` (Redis or files), with `index` and `locks` beside it.
+    sign-in) over `data` (Redis or files), with `index` and `locks` beside it; `load`, `write` and `delete` take
+    session ids, the rest store keys.
 
     Sessions are msgpack, read without Flask-Session's pickle fallback: a store's bytes are never unpickled.
     """
@@ -297,6 +336,7 @@ class SessionStore(ServerSideSessionInterface):
             self.data = FileSessionData(root / "sessions")
             self.index = FileUserIndex(root / "users", settings.session_absolute_lifetime)
         self.redis = client
+        self.cipher = SessionCipher(settings.session_encryption_keys or (settings.secret_key,))
         # A refresh normally makes one token call under the lock; waiting longer than two means something is stuck.
         self.locks = SessionLocks(client, wait=2 * settings.http_timeout + 1,
                                   lifetime=refresh_lock_lifetime(settings.http_timeout))
@@ -322,8 +362,10 @@ class SessionStore(ServerSideSessionInterface):
     # --- direct access ---
 
     def load(self, sid: str) -> dict | None:
+        key = store_key(sid)
         with store_calls():
-            value = self.data.get(sid)
+            sealed = self.data.get(key)
+        value = self.cipher.open(key, sealed) if sealed else None
         try:
             return msgspec.msgpack.decode(value) if value else None
         except msgspec.DecodeError:
@@ -332,25 +374,25 @@ class SessionStore(ServerSideSessionInterface):
     def write(self, session: ServerSideSession) -> None:
         """Store the session, unless this request already stored exactly these bytes (`sessions.persist` writes
         early; Flask-Session's save at the end then finds nothing new)."""
-        written = (session.sid, msgspec.msgpack.encode(dict(session)))
-        if written == request_state().written:
+        key, value = store_key(session.sid), msgspec.msgpack.encode(dict(session))
+        if (key, value) == request_state().written:
             return
         with store_calls():
-            self.data.set(*written, self.ttl_seconds)
-        request_state().written = written
+            self.data.set(key, self.cipher.seal(key, value), self.ttl_seconds)
+        request_state().written = (key, value)
 
     def delete(self, sid: str) -> None:
         with store_calls():
-            self.data.delete(sid)
+            self.data.delete(store_key(sid))
 
     def delete_user_sessions(self, sub: str) -> int:
         """Delete every session of one user (sign out everywhere); returns how many were indexed."""
         with store_calls():
-            sids = self.index.sids(sub)
-            for sid in sids:
-                self.data.delete(sid)
+            keys = self.index.keys(sub)
+            for key in keys:
+                self.data.delete(key)
             self.index.forget(sub)
-        return len(sids)
+        return len(keys)
 
     def maybe_cleanup(self) -> None:
         """Sweep expired files and stale index entries in the background, at most every CLEANUP_INTERVAL seconds in

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flask import after_this_request, current_app, request, session
 
 from webapp.cognito_auth.errors import SessionStoreUnavailable, error_response
+from webapp.cognito_auth.session_store import store_key
 from webapp.cognito_auth.state import request_state, state
 
 #: Where Authlib's pending sign-ins (state, nonce, PKCE verifier) live in the session (`oidc_client.PendingFlows`).
@@ -74,8 +75,8 @@ def begin(user: dict, tokens: dict) -> str | None:
         session[FLOWS_KEY] = pending
     current_app.session_interface.regenerate(session)
     if old_user:
-        store.index.remove(old_user["sub"], old_sid)
-    store.index.add(user["sub"], session.sid)
+        store.index.remove(old_user["sub"], store_key(old_sid))
+    store.index.add(user["sub"], store_key(session.sid))
     request_state().begun = True
     set_user(session)
     return replaced_refresh_token
@@ -89,7 +90,7 @@ def end() -> str | None:
     user, tokens = session.get("user"), session.get("tokens") or {}
     store = state().store
     if user:
-        store.index.remove(user["sub"], session.sid)
+        store.index.remove(user["sub"], store_key(session.sid))
     store.delete(session.sid)
     session.clear()
     request_state().user = None

@@ -36,6 +36,8 @@ class CognitoAuthSettings:
     scopes: str
     app_base_url: str
     secret_key: str = field(repr=False)
+    # Seal sessions at rest; the first seals, any opens. Empty: SECRET_KEY alone.
+    session_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     session_redis_url: str | None = None
     session_dir: str | None = None
     # Sliding: a session unused this long ends. Absolute: no session outlives this, whatever refreshes happen.
@@ -87,6 +89,9 @@ class CognitoAuthSettings:
         secret_key = env.text("SECRET_KEY")
         if len(secret_key) < 32:
             env.problems.append("SECRET_KEY must be set to at least 32 random characters")
+        keys = tuple(key.strip() for key in env.text("SESSION_ENCRYPTION_KEYS").split(",") if key.strip())
+        if any(len(key) < 32 for key in keys):
+            env.problems.append("SESSION_ENCRYPTION_KEYS must be comma-separated secrets of at least 32 characters")
         redis_url = env.text("SESSION_REDIS_URL") or None
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             env.problems.append("SESSION_REDIS_URL must be a redis://, rediss:// or unix:// URL")
@@ -99,6 +104,7 @@ class CognitoAuthSettings:
             scopes=scopes,
             app_base_url=env.url("APP_BASE_URL", "http://localhost:5000"),
             secret_key=secret_key,
+            session_encryption_keys=keys,
             session_redis_url=redis_url,
             session_dir=env.text("SESSION_DIR") or None,
             session_idle_timeout=env.seconds("SESSION_IDLE_TIMEOUT", cls.session_idle_timeout),

@@ -29,7 +29,7 @@ class RequestState:
     """`user`: who is signed in. `private`: the response is one person's, even if the session ended meanwhile.
     `session_expired`: this request found its session timed out (and ended it); `revoke`: that session's refresh
     token, revoked once the response is built. `begun`: this request signed someone in. `store_down`: the store
-    failed as the session was opened. `written`: the session id and bytes this request last stored."""
+    failed as the session was opened. `written`: the store key and bytes this request last stored."""
 
     user: CurrentUser | None = None
     private: bool = False

@@ -20,7 +20,7 @@ from webapp.cognito_auth import sessions
 from webapp.cognito_auth.errors import SignInRequired, TokenServiceUnavailable
 from webapp.cognito_auth.next_path import current_page
 from webapp.cognito_auth.oidc_client import RefreshRejected
-from webapp.cognito_auth.session_store import LockTimeout
+from webapp.cognito_auth.session_store import LockTimeout, store_key
 from webapp.cognito_auth.state import request_state, state
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def access_token(*, force_refresh: bool = False) -> str:
         return tokens["access_token"]
     seen_rev = session.get("rev", 0)
     try:
-        with state().store.locks.hold(session.sid):
+        with state().store.locks.hold(store_key(session.sid)):
             return _refresh_unless_done(seen_rev)
     except LockTimeout:
         unavailable = TokenServiceUnavailable(error="refresh_lock_timeout")
