@@ -138,6 +138,7 @@ class WebApp:
     session_dir: Path | None
     redis_url: str | None
     cognito: LocalCognito
+    secret_key: str
 
     @property
     def url(self) -> str:
@@ -154,9 +155,10 @@ def start_webapp(bench, store: str, name: str | None = None, workers: Workers | 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cognito.allow_app(url)
+    secret_key = secrets.token_urlsafe(48)
     env = {
         **cognito.webapp_env(), "APP_BASE_URL": url, "WEATHER_API_URL": bench.weather_api.url,
-        "SECRET_KEY": secrets.token_urlsafe(48), **settings,
+        "SECRET_KEY": secret_key, **settings,
     }
     session_dir = redis_url = None
     if store == "redis":
@@ -165,4 +167,4 @@ def start_webapp(bench, store: str, name: str | None = None, workers: Workers | 
         session_dir = bench.directory(f"sessions-{name or store}")
         env["SESSION_DIR"] = str(session_dir)
     process = bench.gunicorn(name or f"webapp-{store}", "webapp:create_app()", env, port=port, workers=workers)
-    return WebApp(process, store, session_dir, redis_url, cognito)
+    return WebApp(process, store, session_dir, redis_url, cognito, secret_key)

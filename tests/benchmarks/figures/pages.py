@@ -100,7 +100,7 @@ def fetch_ceiling(bench: Bench, size: int, workers: Workers):
         workers=workers))
 
 
-def mark_active(sessions: clones.RedisSessions | clones.FileSessions, sids: list[str]) -> None:
+def mark_active(sessions: clones.StoredSessions, sids: list[str]) -> None:
     now = time.time()
     for sid in sids:
         sessions.rewrite(sid, lambda data: data.update(last_seen=now))
@@ -128,9 +128,9 @@ def scale_row(figure: str, small: Comparison, large: Comparison) -> Row:
                change >= 0.90)
 
 
-def fill_store(sessions: clones.RedisSessions | clones.FileSessions, sid: str, count: int) -> tuple[list[str], str]:
+def fill_store(sessions: clones.StoredSessions, sid: str, count: int) -> tuple[list[str], str]:
     """`count` more copies of the session, and what one session costs the store."""
-    before = sessions.used_memory() if isinstance(sessions, clones.RedisSessions) else None
+    before = sessions.used_memory()
     more = sessions.clone(sid, count)
     value, stored = sessions.stored_bytes(sid)
     if before is None:
