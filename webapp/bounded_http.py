@@ -2,7 +2,7 @@
 
 requests bounds each socket operation but not an answer as a whole, and reads a body of any size into memory. A
 `bounded_session`'s adapter reads every body as it arrives, stops at `max_bytes` (`ResponseTooLarge`) and gives up
-when the body is still arriving one read timeout after the headers (`ResponseTooSlow`); callers then use requests
+when the answer is still arriving one read timeout after the call began (`ResponseTooSlow`); callers then use requests
 as usual, Authlib's token requests included. Hand-written: neither requests nor urllib3 has a total deadline or a
 size cap. The one module that reaches below requests, through urllib3's public `read1` and `shutdown`.
 """
@@ -14,9 +14,11 @@ import heapq
 import io
 import itertools
 import json
+import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -24,6 +26,7 @@ import urllib3
 from authlib.integrations.requests_client import OAuth2Session
 from requests.adapters import HTTPAdapter
 
+log = logging.getLogger(__name__)
 #: Headers that described the body as it came over the wire; the body handed on is already decoded and whole.
 WIRE_HEADERS = ("Content-Encoding", "Content-Length", "Transfer-Encoding")
 
@@ -33,7 +36,11 @@ class ResponseTooLarge(requests.RequestException):
 
 
 class ResponseTooSlow(requests.Timeout):
-    """The body was still arriving one read timeout after the headers."""
+    """The answer was still arriving one read timeout after the call began."""
+
+
+class CircuitOpen(requests.ConnectionError):
+    """The service failed repeatedly just now: the call is refused at once instead of waiting on it again."""
 
 
 class DocumentFetchError(Exception):
@@ -80,21 +87,84 @@ class Watchdog:
                     heapq.heappop(self._heap)[2].shutdown()
 
 
+class CircuitBreaker:
+    """Fail fast while a service is failing: after `threshold` calls in a row end without an answer (timeouts,
+    refused or dropped connections) the circuit opens, and calls are refused at once for `pause` seconds; then one
+    trial call goes through, and its answer closes the circuit (its failure opens it again). A hung service then
+    costs a few requests their timeout, not every request their threads. Each opening is logged once (that is the
+    warning an operator needs, not one line per refused call) and told to `on_open`. Hand-written, a few lines, so
+    that it runs on the app's injectable clock (pybreaker reads the wall clock)."""
+
+    def __init__(self, name: str, *, threshold: int = 3, pause: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic, on_open: Callable[[str, float], None] | None = None):
+        self.name, self.threshold, self.pause, self.clock, self.on_open = name, threshold, pause, clock, on_open
+        self._lock = threading.Lock()
+        self._failures, self._retry_at, self._trial = 0, 0.0, False
+
+    def before(self) -> None:
+        with self._lock:
+            if self._failures < self.threshold:
+                return
+            if self._trial or self.clock() < self._retry_at:
+                raise CircuitOpen(f"{self.name} is failing; not calling it for a while")
+            self._trial = True
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._failures, self._trial = 0, False
+
+    def failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+            opens = self._failures >= self.threshold and (self._trial or self._failures == self.threshold)
+            self._trial = False
+            if opens:
+                self._retry_at = self.clock() + self.pause
+        if opens:
+            log.warning("%s is failing: not calling it for %.0f s", self.name, self.pause)
+            if self.on_open is not None:
+                self.on_open(self.name, self.pause)
+
+
 class BoundedAdapter(HTTPAdapter):
     """Reads each answer's body at once, within the bounds, and hands requests the body already read. No retries
     (a call the server may have seen is not repeated behind the caller's back), and no cookie reaches the session
-    (one session serves every user)."""
+    (one session serves every user). With a `breaker`, a failing service is not called while it fails; `observe`
+    is told about every call: (request, seconds, the status or the exception's class name)."""
 
-    def __init__(self, max_bytes: int, pool_maxsize: int = 10):
+    def __init__(self, max_bytes: int, pool_maxsize: int = 10, *, breaker: CircuitBreaker | None = None,
+                 observe: Callable[[requests.PreparedRequest, float, int | str], None] | None = None):
         super().__init__(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)
         self.max_bytes = max_bytes
         self.watchdog = Watchdog()
+        self.breaker, self.observe = breaker, observe
 
     def send(self, request, stream=False, timeout=None, **kwargs) -> requests.Response:
-        allowed = read_timeout(timeout)
-        response = super().send(request, stream=True, timeout=timeout, **kwargs)
+        started = time.monotonic()
+        deadline = started + read_timeout(timeout)
+        try:
+            if self.breaker is not None:
+                self.breaker.before()
+            answer = self._send(request, deadline, timeout=timeout, **kwargs)
+        except requests.RequestException as error:
+            if self.breaker is not None and isinstance(error, (requests.ConnectionError, requests.Timeout)) \
+                    and not isinstance(error, CircuitOpen):
+                self.breaker.failed()
+            self._observe(request, started, type(error).__name__)
+            raise
+        if self.breaker is not None:
+            self.breaker.succeeded()
+        self._observe(request, started, answer.status_code)
+        return answer
+
+    def _observe(self, request, started: float, outcome: int | str) -> None:
+        if self.observe is not None:
+            self.observe(request, time.monotonic() - started, outcome)
+
+    def _send(self, request, deadline: float, **kwargs) -> requests.Response:
+        response = super().send(request, stream=True, **kwargs)
         with response:
-            body = self._read_body(response, time.monotonic() + allowed)
+            body = self._read_body(response, deadline)
         headers = response.raw.headers.copy()
         for name in WIRE_HEADERS:
             headers.discard(name)
@@ -146,14 +216,16 @@ def read_timeout(timeout: Any) -> float:
     return float(value)
 
 
-def bounded_session(max_bytes: int, *, pool_maxsize: int = 10, base_url: str | None = None) -> requests.Session:
-    """A requests session whose every answer is bounded (see the module docstring).
+def bounded_session(max_bytes: int, *, pool_maxsize: int = 10, base_url: str | None = None,
+                    **adapter_options: Any) -> requests.Session:
+    """A requests session whose every answer is bounded (see the module docstring); `adapter_options` are
+    `BoundedAdapter`'s (a breaker, an observer).
 
     With `base_url`, the proxy and CA settings of the environment are read once for it: requests otherwise
     re-reads them on every call (about 0.1 ms, a few percent of a page that calls an API).
     """
     session = requests.Session()
-    adapter = BoundedAdapter(max_bytes, pool_maxsize)
+    adapter = BoundedAdapter(max_bytes, pool_maxsize, **adapter_options)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     if base_url is not None:

@@ -309,7 +309,7 @@ def test_the_redis_refresh_lock_outlives_the_slowest_refresh(scripted_webapp, ho
     client = redis.Redis.from_url(redis_server.url)
     request.addfinalizer(client.close)
     slowest_refresh = (4 + 2) * 2 * http_timeout
-    with running.app.extensions["cognito_auth"].store.locks.hold(A):
+    with running.app.extensions["cognito_auth"].store.locks.hold(A, wait=1):
         assert client.pttl("session-lock:" + A) / 1000 > slowest_refresh
 
 

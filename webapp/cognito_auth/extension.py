@@ -47,7 +47,7 @@ class CognitoAuth:
         app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
         # Authlib logs the PKCE code_verifier at DEBUG: that never gets through, whatever the root logger says.
         logging.getLogger("authlib").setLevel(logging.INFO)
-        store = SessionStore(app, settings)
+        store = SessionStore(app, settings, self.clock)
         app.session_interface = store
         app.extensions[EXTENSION] = AppState(settings, self.clock, OidcClient(settings, self.clock), store)
         app.before_request(before_request)

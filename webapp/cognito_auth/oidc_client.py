@@ -23,7 +23,8 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import Response, redirect, request, session
 
-from webapp.bounded_http import BoundedAdapter, BoundedOAuth2Session, bounded_session
+from webapp.bounded_http import BoundedAdapter, BoundedOAuth2Session, CircuitBreaker, bounded_session
+from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import (
     BadIdentityProviderResponse,
     GlobalSignOutRefused,
@@ -39,6 +40,7 @@ from webapp.cognito_auth.errors import (
 from webapp.cognito_auth.session_store import FLOW_LIFETIME
 from webapp.cognito_auth.sessions import FLOWS_KEY
 from webapp.cognito_auth.settings import CognitoAuthSettings
+from webapp.cognito_auth.state import call_timeout
 from webapp.cognito_jwt import CognitoJwtVerifier, JwksCache, JwksFetchError, JwtError, discovery
 from webapp.environment import CLOCK_SKEW
 
@@ -141,8 +143,10 @@ class OidcClient:
     def __init__(self, settings: CognitoAuthSettings, clock: Callable[[], float]):
         self.settings = settings
         self.clock = clock
-        self.http = bounded_session(MAX_ANSWER_BYTES)
-        self.token_calls = BoundedAdapter(MAX_ANSWER_BYTES)
+        calls = dict(breaker=CircuitBreaker("Cognito", clock=clock, on_open=metrics.circuit_opened),
+                     observe=metrics.observe_cognito)
+        self.http = bounded_session(MAX_ANSWER_BYTES, **calls)
+        self.token_calls = BoundedAdapter(MAX_ANSWER_BYTES, **calls)
         self.metadata = discovery.LazyMetadata(
             settings.issuer.metadata_url,
             settings.issuer.issuer,
@@ -263,9 +267,8 @@ class OidcClient:
     def _exchange_code(self, client, code: str, flow: dict) -> dict:
         next_path = flow["next_path"]
         try:
-            token = client.fetch_access_token(
-                redirect_uri=flow["redirect_uri"], code=code, code_verifier=flow["code_verifier"]
-            )
+            token = client.fetch_access_token(redirect_uri=flow["redirect_uri"], code=code,
+                                              code_verifier=flow["code_verifier"], timeout=call_timeout())
         except OAuthError as error:
             if error.error in IDP_DOWN_ERRORS:
                 raise SignInUnavailable(error=error.error, next_path=next_path) from None
@@ -333,7 +336,8 @@ class OidcClient:
 
     def _refresh_grant(self, client, refresh_token: str) -> dict:
         try:
-            response = client.fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token)
+            response = client.fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token,
+                                                 timeout=call_timeout())
         except OAuthError as error:
             if error.error in IDP_DOWN_ERRORS:
                 raise TokenServiceUnavailable(error=error.error) from None
@@ -354,7 +358,8 @@ class OidcClient:
             metadata = self._components().metadata
             with BoundedOAuth2Session(self.settings.client_id, self.settings.client_secret,
                                       **self._session_options()) as s:
-                response = s.revoke_token(metadata.endpoint("revocation_endpoint"), token=refresh_token)
+                response = s.revoke_token(metadata.endpoint("revocation_endpoint"), token=refresh_token,
+                                          timeout=call_timeout())
             if response.status_code != 200:
                 log.warning("token revocation answered HTTP %d", response.status_code)
         except (requests.RequestException, SignInUnavailable, IdentityProviderMismatch) as error:
@@ -373,7 +378,7 @@ class OidcClient:
             answer = self.http.post(self.settings.issuer.api_endpoint, data=json.dumps({"AccessToken": access_token}),
                                     headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.GlobalSignOut",
                                              "Content-Type": "application/x-amz-json-1.1"},
-                                    timeout=self.settings.http_timeout, allow_redirects=False)
+                                    timeout=call_timeout(), allow_redirects=False)
             error = {} if answer.status_code == 200 else answer.json()
         except (requests.RequestException, ValueError, RecursionError) as failure:
             raise TokenServiceUnavailable(error=type(failure).__name__) from None

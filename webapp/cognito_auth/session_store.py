@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from hashlib import sha256
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import msgspec
 import redis
@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, Request
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
+from webapp.bounded_http import CircuitBreaker, CircuitOpen
+from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import SessionStoreUnavailable
 from webapp.cognito_auth.settings import CognitoAuthSettings
 from webapp.cognito_auth.state import request_state
@@ -55,15 +57,6 @@ EXPIRY = struct.Struct(">d")
 
 class LockTimeout(Exception):
     """Another request of this session held its lock for too long (a token refresh stuck on a slow IdP)."""
-
-
-@contextmanager
-def store_calls() -> Iterator[None]:
-    """A store that cannot be reached (Redis down or slow, a disk that fails) becomes a 503 page, not a 500."""
-    try:
-        yield
-    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
-        raise SessionStoreUnavailable(error=type(error).__name__) from None
 
 
 def store_key(sid: str) -> str:
@@ -263,38 +256,42 @@ def refresh_lock_lifetime(http_timeout: float) -> float:
 
 
 class SessionLocks:
-    """One lock per session id: threads of this process queue on a `threading.Lock` (one of STRIPES, chosen by the
-    id: sessions rarely share one, and sharing costs only a wait), then, with Redis, processes on a redis-py
-    `Lock`. Waiting is bounded by `wait`: a page does not hang on a stuck refresh."""
+    """One lock per session: threads of this process queue on a `threading.Lock` (one of STRIPES, chosen by the
+    key: sessions rarely share one, and sharing costs only a wait), then, with Redis, processes on a redis-py
+    `Lock`. Waiting is bounded by `wait`: a page does not hang on a stuck refresh. Redis calls go through
+    `store_calls` (the store's failure handling)."""
 
     STRIPES = 1024
 
-    def __init__(self, client: redis.Redis | None, wait: float, lifetime: float):
+    def __init__(self, client: redis.Redis | None, lifetime: float, store_calls: Callable):
         self.client = client
-        self.wait = wait
         self.lifetime = lifetime
+        self.store_calls = store_calls
         self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
 
     @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
+    def hold(self, key: str, wait: float) -> Iterator[None]:
         """The lock of the session stored under `key`."""
         local = self._stripes[hash(key) % self.STRIPES]
-        if not local.acquire(timeout=self.wait):
+        if not local.acquire(timeout=wait):
             raise LockTimeout()
         try:
             if self.client is None:
                 yield
                 return
-            lock = self.client.lock(f"session-lock:{key}", timeout=self.lifetime, sleep=0.02, blocking_timeout=self.wait)
-            if not lock.acquire():
+            lock = self.client.lock(f"session-lock:{key}", timeout=self.lifetime, sleep=0.02, blocking_timeout=wait)
+            with self.store_calls():
+                acquired = lock.acquire()
+            if not acquired:
                 raise LockTimeout()
             try:
                 yield
             finally:
                 try:
-                    lock.release()
-                except redis.exceptions.LockError:
-                    log.warning("a session lock expired before its holder released it")
+                    with self.store_calls():
+                        lock.release()
+                except (redis.exceptions.LockError, SessionStoreUnavailable):
+                    log.warning("a session lock expired or could not be released; it expires by itself")
         finally:
             local.release()
 
@@ -309,7 +306,7 @@ class SessionStore(ServerSideSessionInterface):
 
     session_class = ServerSideSession
 
-    def __init__(self, app: Flask, settings: CognitoAuthSettings):
+    def __init__(self, app: Flask, settings: CognitoAuthSettings, clock: Callable[[], float]):
         super().__init__(app, key_prefix="", permanent=False)
         app.config.update(
             SESSION_REFRESH_EACH_REQUEST=False,  # write only what changed: fewer lost updates, fewer writes
@@ -337,9 +334,8 @@ class SessionStore(ServerSideSessionInterface):
             self.index = FileUserIndex(root / "users", settings.session_absolute_lifetime)
         self.redis = client
         self.cipher = SessionCipher(settings.session_encryption_keys or (settings.secret_key,))
-        # A refresh normally makes one token call under the lock; waiting longer than two means something is stuck.
-        self.locks = SessionLocks(client, wait=2 * settings.http_timeout + 1,
-                                  lifetime=refresh_lock_lifetime(settings.http_timeout))
+        self.breaker = CircuitBreaker("the session store", clock=clock, on_open=metrics.circuit_opened)
+        self.locks = SessionLocks(client, refresh_lock_lifetime(settings.http_timeout), self.calls)
 
     # --- Flask-Session's hooks ---
 
@@ -359,11 +355,27 @@ class SessionStore(ServerSideSessionInterface):
     def _delete_session(self, store_id: str) -> None:
         self.delete(store_id)
 
+    @contextmanager
+    def calls(self) -> Iterator[None]:
+        """A store that cannot be reached (Redis down or hung, a failing disk) is a 503 page, not a 500; after a few
+        failures in a row, at once (`CircuitBreaker`), instead of after a timeout each."""
+        try:
+            self.breaker.before()
+        except CircuitOpen:
+            raise SessionStoreUnavailable(error="circuit_open") from None
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+            self.breaker.failed()
+            metrics.STORE_ERRORS.labels(type(error).__name__).inc()
+            raise SessionStoreUnavailable(error=type(error).__name__) from None
+        self.breaker.succeeded()
+
     # --- direct access ---
 
     def load(self, sid: str) -> dict | None:
         key = store_key(sid)
-        with store_calls():
+        with self.calls():
             sealed = self.data.get(key)
         value = self.cipher.open(key, sealed) if sealed else None
         try:
@@ -377,17 +389,26 @@ class SessionStore(ServerSideSessionInterface):
         key, value = store_key(session.sid), msgspec.msgpack.encode(dict(session))
         if (key, value) == request_state().written:
             return
-        with store_calls():
+        with self.calls():
             self.data.set(key, self.cipher.seal(key, value), self.ttl_seconds)
         request_state().written = (key, value)
 
     def delete(self, sid: str) -> None:
-        with store_calls():
+        with self.calls():
             self.data.delete(store_key(sid))
+
+    def remember(self, sub: str, sid: str) -> None:
+        """Note the session as one of the user's (for "sign out everywhere")."""
+        with self.calls():
+            self.index.add(sub, store_key(sid))
+
+    def forget(self, sub: str, sid: str) -> None:
+        with self.calls():
+            self.index.remove(sub, store_key(sid))
 
     def delete_user_sessions(self, sub: str) -> int:
         """Delete every session of one user (sign out everywhere); returns how many were indexed."""
-        with store_calls():
+        with self.calls():
             keys = self.index.keys(sub)
             for key in keys:
                 self.data.delete(key)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from flask import after_this_request, current_app, request, session
 
+from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import SessionStoreUnavailable, error_response
-from webapp.cognito_auth.session_store import store_key
 from webapp.cognito_auth.state import request_state, state
 
 #: Where Authlib's pending sign-ins (state, nonce, PKCE verifier) live in the session (`oidc_client.PendingFlows`).
@@ -75,8 +75,8 @@ def begin(user: dict, tokens: dict) -> str | None:
         session[FLOWS_KEY] = pending
     current_app.session_interface.regenerate(session)
     if old_user:
-        store.index.remove(old_user["sub"], store_key(old_sid))
-    store.index.add(user["sub"], store_key(session.sid))
+        store.forget(old_user["sub"], old_sid)
+    store.remember(user["sub"], session.sid)
     request_state().begun = True
     set_user(session)
     return replaced_refresh_token
@@ -90,7 +90,7 @@ def end() -> str | None:
     user, tokens = session.get("user"), session.get("tokens") or {}
     store = state().store
     if user:
-        store.index.remove(user["sub"], store_key(session.sid))
+        store.forget(user["sub"], session.sid)
     store.delete(session.sid)
     session.clear()
     request_state().user = None
@@ -113,11 +113,12 @@ def adopt(stored: dict) -> None:
     session.update(user=stored["user"], tokens=stored["tokens"], rev=stored["rev"])
 
 
-def lifetime_over(data, now: float) -> bool:
-    """True when the session has been idle too long or has reached its absolute lifetime."""
+def timeout_over(data, now: float) -> str | None:
+    """Which timeout ended the session ("idle", or "absolute" for its lifetime), or None while it lives."""
     settings = state().settings
-    return (now - data["last_seen"] > settings.session_idle_timeout
-            or now - data["signed_in_at"] > settings.session_absolute_lifetime)
+    if now - data["signed_in_at"] > settings.session_absolute_lifetime:
+        return "absolute"
+    return "idle" if now - data["last_seen"] > settings.session_idle_timeout else None
 
 
 def load_current_user() -> None:
@@ -131,7 +132,9 @@ def load_current_user() -> None:
     if not session.get("user"):
         return
     now = state().clock()
-    if lifetime_over(session, now):
+    timeout = timeout_over(session, now)
+    if timeout:
+        metrics.SESSIONS_ENDED.labels(timeout).inc()
         current.private = current.session_expired = True
         current.revoke = end()  # revoked after the response is built (`revoke_ended_session`)
         return

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import logging
 
+import requests
 from flask import session
 
-from webapp.cognito_auth import sessions
+from webapp.cognito_auth import metrics, sessions
 from webapp.cognito_auth.errors import SignInRequired, TokenServiceUnavailable
 from webapp.cognito_auth.next_path import current_page
 from webapp.cognito_auth.oidc_client import RefreshRejected
 from webapp.cognito_auth.session_store import LockTimeout, store_key
-from webapp.cognito_auth.state import request_state, state
+from webapp.cognito_auth.state import call_timeout, request_state, state
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,13 @@ def access_token(*, force_refresh: bool = False) -> str:
         return tokens["access_token"]
     seen_rev = session.get("rev", 0)
     try:
-        with state().store.locks.hold(store_key(session.sid)):
+        with state().store.locks.hold(store_key(session.sid), wait=call_timeout()):
             return _refresh_unless_done(seen_rev)
-    except LockTimeout:
+    except (LockTimeout, requests.Timeout):
         unavailable = TokenServiceUnavailable(error="refresh_lock_timeout")
     except TokenServiceUnavailable as error:
         unavailable = error
+    metrics.REFRESHES.labels("unavailable").inc()
     tokens = session["tokens"]
     if force_refresh or tokens["expires_at"] - clock() < MIN_VALIDITY:
         raise unavailable
@@ -68,14 +70,17 @@ def _refresh_unless_done(seen_rev: int) -> str:
     # ours). Refreshing again would turn one refresh into one per waiting request.
     if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > state().clock():
         sessions.adopt(stored)
+        metrics.REFRESHES.labels("adopted").inc()
         return stored["tokens"]["access_token"]
     try:
         tokens, user = state().oidc.refresh(stored["tokens"], stored["user"])
     except RefreshRejected as rejection:
         log.info("refresh rejected, ending the session: %s", rejection)
+        metrics.REFRESHES.labels("rejected").inc()
         sessions.end()
         raise SignInRequired(next_path=current_page()) from None
     session.update(user=user, tokens=tokens, rev=stored.get("rev", 0))
     sessions.publish()
     sessions.set_user(session)
+    metrics.REFRESHES.labels("ok").inc()
     return tokens["access_token"]

@@ -1,7 +1,9 @@
 """Calling an API as the signed-in user: the pattern ASP.NET calls a user-token HTTP client.
 
 `UserApiClient` is made once per app (its keep-alive pool serves every request thread) and used in a signed-in
-request: `get` sends the session's access token, refreshed first when due, and the answer is bounded. A token can be
+request: `get` sends the session's access token, refreshed first when due; the answer is bounded, the call waits
+no longer than what is left of the request's time for its calls, and a failing API is not called for a while
+(`CircuitBreaker`; `clock` is the one it runs on). A token can be
 refused before its expiry (revoked, keys rotated, clocks apart), so a 401 gets one forced refresh and one retry; a
 second 401 means this sign-in is no good to the API: the session ends and its refresh token is revoked (keeping it
 would send "Sign in again" straight back here). Other answers are the caller's to read.
@@ -10,13 +12,17 @@ would send "Sign in again" straight back here). Other answers are the caller's t
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 import requests
 
-from webapp.bounded_http import BearerAuth, bounded_session
+from webapp.bounded_http import BearerAuth, CircuitBreaker, bounded_session
+from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import ApiSignInRejected, ApiTimeout, ApiUnavailable
 from webapp.cognito_auth.next_path import current_page
 from webapp.cognito_auth.sessions import end_and_revoke
+from webapp.cognito_auth.state import call_timeout
 from webapp.cognito_auth.tokens import access_token
 from webapp.environment import DEFAULT_HTTP_TIMEOUT
 
@@ -28,11 +34,13 @@ class UserApiClient:
     the whole body; `max_bytes` caps an answer; `pool_size`: connections kept, at least one per request thread."""
 
     def __init__(self, base_url: str, *, name: str, timeout: float = DEFAULT_HTTP_TIMEOUT,
-                 max_bytes: int = 1024 * 1024, pool_size: int = 64):
+                 max_bytes: int = 1024 * 1024, pool_size: int = 64, clock: Callable[[], float] = time.monotonic):
         self.base_url = base_url.rstrip("/")
         self.name = name
         self.timeout = timeout
-        self.http = bounded_session(max_bytes, pool_maxsize=pool_size, base_url=self.base_url)
+        breaker = CircuitBreaker(f"the {name}", clock=clock, on_open=metrics.circuit_opened)
+        self.http = bounded_session(max_bytes, pool_maxsize=pool_size, base_url=self.base_url, breaker=breaker,
+                                    observe=metrics.api_observer(name))
         self.http.headers["Accept"] = "application/json"
 
     def get(self, path: str, *, params: dict | None = None) -> requests.Response:
@@ -48,8 +56,8 @@ class UserApiClient:
 
     def _get(self, path: str, params: dict | None, token: str) -> requests.Response:
         try:
-            return self.http.get(self.base_url + path, params=params, auth=BearerAuth(token), timeout=self.timeout,
-                                 allow_redirects=False)
+            return self.http.get(self.base_url + path, params=params, auth=BearerAuth(token),
+                                 timeout=call_timeout(self.timeout), allow_redirects=False)
         except requests.Timeout:  # including a body still arriving at the deadline
             raise ApiTimeout(self.name) from None
         except requests.RequestException as failure:

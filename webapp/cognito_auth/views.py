@@ -9,9 +9,9 @@ from flask import Blueprint, redirect, render_template, request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from webapp.cognito_auth import sessions
+from webapp.cognito_auth import metrics, sessions
 from webapp.cognito_auth.access import login_required
-from webapp.cognito_auth.errors import FormExpired
+from webapp.cognito_auth.errors import AuthError, FormExpired
 from webapp.cognito_auth.next_path import safe_next_path
 from webapp.cognito_auth.state import request_state, state
 from webapp.cognito_auth.tokens import access_token
@@ -30,8 +30,13 @@ def login():
 def callback():
     """Finish a sign-in; a signed-in session this browser already had is replaced, and its refresh token revoked
     (best effort, like sign-out: a slow or failing revocation never fails the sign-in)."""
-    sign_in = state().oidc.finish_sign_in()
-    replaced_refresh_token = sessions.begin(sign_in.user, sign_in.tokens)
+    try:
+        sign_in = state().oidc.finish_sign_in()
+        replaced_refresh_token = sessions.begin(sign_in.user, sign_in.tokens)
+    except AuthError as failure:
+        metrics.SIGN_INS.labels(type(failure).error).inc()  # the class's code: the instance's may be the IdP's text
+        raise
+    metrics.SIGN_INS.labels("ok").inc()
     state().oidc.revoke(replaced_refresh_token)
     return redirect(sign_in.next_path)
 
@@ -44,6 +49,7 @@ def logout():
     current = request_state()
     state().oidc.revoke(sessions.end() or current.revoke)
     current.revoke = None
+    metrics.SIGN_OUTS.labels("here").inc()
     return redirect(state().oidc.logout_url())
 
 
@@ -57,6 +63,7 @@ def logout_everywhere():
     state().oidc.global_sign_out(access_token())
     state().store.delete_user_sessions(request_state().user.sub)
     sessions.end()
+    metrics.SIGN_OUTS.labels("everywhere").inc()
     return redirect(state().oidc.logout_url())
 
 
