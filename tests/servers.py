@@ -86,3 +86,28 @@ class RedisServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class HungServer:
+    """Accepts connections and never answers, as a process frozen with SIGSTOP would (the kernel still accepts):
+    every call to it waits for its timeout. `connections` counts who came."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def stop(self) -> None:
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import TEST_SECRET
-from tests.fixtures.webapp import serve_webapp
+from tests.fixtures.webapp import close_circuits, serve_webapp
 from tests.idp import CLIENT_ID, FakeIdp
 from tests.cognito_auth.scripted_idp import ScriptedHostedUi
 from webapp.demo.settings import WebSettings
@@ -83,6 +83,7 @@ def shared_scripted_webapp(scripted_hosted_ui, tmp_path_factory):
 
 @pytest.fixture
 def app_url(shared_scripted_webapp, hosted):
+    close_circuits(shared_scripted_webapp.app)
     return shared_scripted_webapp.url
 
 

@@ -16,8 +16,9 @@ import pytest
 import requests
 
 from tests.fixtures.weather_api import WeatherApiServer
-from tests.fixtures.webapp import sign_in
+from tests.fixtures.webapp import close_circuits, sign_in
 from tests.demo.weather_doubles import Gatekeeper, ScriptedApi
+from tests.servers import HungServer
 from webapp.weather_api.settings import ApiSettings
 from webapp.weather_api.forecast import CITIES, five_day_forecast
 
@@ -292,7 +293,8 @@ def scripted_session(scripted_app, local_cognito) -> requests.Session:
 
 
 @pytest.fixture
-def scripted_user(scripted_api, scripted_session):
+def scripted_user(scripted_app, scripted_api, scripted_session):
+    close_circuits(scripted_app.app)
     scripted_api.reset()
     yield scripted_session
     scripted_api.reset()
@@ -360,3 +362,19 @@ def test_unusable_answer_is_a_502_never_a_500(scripted_app, scripted_api, script
     assert page.status_code == 502
     assert "Weather service unavailable" in page.text and "Try again" in page.text
     assert "Traceback" not in page.text
+
+
+def test_a_hung_api_costs_three_pages_their_timeout_then_answers_at_once(webapp_factory, local_cognito):
+    hung = HungServer()
+    try:
+        running = webapp_factory(weather_api_url=hung.url, http_timeout=0.5)
+        http = signed_in(running.url, local_cognito)
+        pages = [http.get(f"{running.url}/weather") for _ in range(5)]
+        assert [page.status_code for page in pages] == [504, 504, 504, 502, 502]
+        assert "Weather service unavailable" in pages[-1].text
+        assert len(hung.connections) == 3  # the last two pages did not wait on it
+        assert http.get(f"{running.url}/profile").status_code == 200  # the rest of the app is unaffected
+        running.clock.offset += 11  # past the pause: one trial call
+        assert http.get(f"{running.url}/weather").status_code == 504 and len(hung.connections) == 4
+    finally:
+        hung.stop()

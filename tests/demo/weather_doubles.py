@@ -1,6 +1,7 @@
 """Stand-ins for the weather API on loopback, for failures the real one cannot be made to show on demand.
 
-- `ScriptedApi`: answers whatever the test sets (`answer(...)`, `set_cookie`), or holds the request (`stall`)
+- `ScriptedApi`: answers whatever the test sets (`answer(...)`, `set_cookie`, after `delay` seconds), or holds the
+  request (`stall`)
   until released, or trickles the body a byte at a time (`stall = "trickle"`: every read gets a byte in time, the
   whole takes longer than any timeout); `cookies_received` lists each request's Cookie header;
 - `Gatekeeper`: the real API behind a door that refuses chosen tokens with an RFC 6750 401, as an API that checks
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -33,6 +35,7 @@ class ScriptedApi:
 
     def reset(self) -> None:
         self.status, self.body, self.content_type, self.stall = 200, b"[]", "application/json", None
+        self.delay = 0.0
         self.set_cookie: str | None = None
         self.cookies_received: list[str | None] = []
         self.trickled_whole = False
@@ -43,6 +46,7 @@ class ScriptedApi:
 
     def __call__(self, environ, start_response):
         self.cookies_received.append(environ.get("HTTP_COOKIE"))
+        time.sleep(self.delay)
         if self.stall == "before_headers":
             self.release.wait(HOLD_LIMIT)
         headers = [("Content-Type", self.content_type), ("Content-Length", str(len(self.body)))]

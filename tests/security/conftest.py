@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import TEST_SECRET
 from tests.fixtures.weather_api import WeatherApiServer
-from tests.fixtures.webapp import serve_webapp
+from tests.fixtures.webapp import close_circuits, serve_webapp
 from tests.idp import CLIENT_ID, MACHINE_CLIENT_ID, past_half_life
 from tests.security.conformance_report import ConformanceReport
 from tests.security.hostile_browser import HostileBrowser
@@ -96,6 +96,7 @@ def fresh_rp(hostile, tmp_path):
 
 @pytest.fixture
 def browser(rp, hostile) -> HostileBrowser:
+    close_circuits(rp.app)
     return HostileBrowser(rp.url)
 
 
@@ -151,6 +152,7 @@ def refreshing_rp(always_refreshing_rp, hostile):
     """A web app that refreshes the tokens on every use of the access token (the profile page uses it): the
     hostile IdP issues access tokens past their half-life, which the huge margin makes due at once."""
     hostile.access_defaults = past_half_life()
+    close_circuits(always_refreshing_rp.app)
     return always_refreshing_rp
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
+from prometheus_client import REGISTRY
 
 from webapp.weather_api.forecast import CITIES, five_day_forecast
 
@@ -68,6 +70,28 @@ def test_healthz(api):
     response = api.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_says_whether_tokens_can_be_checked_now(make_api, idp):
+    api = make_api()
+    assert (api.get("/readyz").status_code, api.get("/readyz").json()) == (200, {"status": "ready"})
+    idp.respond(idp.jwks_path, {"error": "down"}, status=503)
+    cold = make_api()
+    answer = cold.get("/readyz")
+    assert (answer.status_code, answer.json()["problems"]) == (503, ["the user pool's signing keys are unavailable"])
+    assert cold.get("/healthz").status_code == 200  # alive all the same
+
+
+def test_requests_and_rejections_are_counted_by_route_status_and_check(api, idp):
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = (value("weather_api_requests_total", route="/weatherforecast", status="401"),
+              value("weather_api_token_rejections_total", error="JwtExpiredError"))
+    assert api.get(token=idp.access_token(exp=int(time.time()) - 3600)).status_code == 401
+    after = (value("weather_api_requests_total", route="/weatherforecast", status="401"),
+             value("weather_api_token_rejections_total", error="JwtExpiredError"))
+    assert [b - a for a, b in zip(before, after)] == [1, 1]
 
 
 @pytest.mark.parametrize("path, status", [("/nowhere", 404), ("/weatherforecast/", 404)])

@@ -15,7 +15,7 @@ from webapp.cognito_auth.errors import (
     SignInRequired,
     TokenServiceUnavailable,
 )
-from webapp.cognito_auth.extension import CognitoAuth
+from webapp.cognito_auth.extension import CognitoAuth, readiness_problems
 from webapp.cognito_auth.sessions import CurrentUser
 from webapp.cognito_auth.settings import CognitoAuthSettings
 from webapp.cognito_auth.tokens import access_token
@@ -25,4 +25,5 @@ __all__ = [
     "AccessDenied", "ApiSignInRejected", "ApiTimeout", "ApiUnavailable", "AuthError", "CognitoAuth",
     "CognitoAuthSettings", "CurrentUser", "GlobalSignOutRefused", "SessionStoreUnavailable", "SignInFailed",
     "SignInRequired", "TokenServiceUnavailable", "UserApiClient", "access_token", "current_user", "login_required",
+    "readiness_problems",
 ]

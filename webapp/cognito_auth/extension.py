@@ -16,7 +16,7 @@ from webapp.cognito_auth.errors import SessionStoreUnavailable
 from webapp.cognito_auth.oidc_client import OidcClient
 from webapp.cognito_auth.session_store import SessionStore
 from webapp.cognito_auth.settings import CognitoAuthSettings
-from webapp.cognito_auth.state import EXTENSION, AppState, request_state
+from webapp.cognito_auth.state import EXTENSION, AppState, request_state, state
 
 
 class CognitoAuth:
@@ -79,3 +79,9 @@ def mark_private(response):
     if request.endpoint == "cognito_auth.callback":
         response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def readiness_problems() -> list[str]:
+    """Why this app cannot serve signed-in pages now (an empty list: it can), for a readiness probe: the session
+    store answers, and Cognito's discovery document and keys are loaded or loadable."""
+    return state().store.readiness_problems() + state().oidc.readiness_problems()

@@ -143,8 +143,8 @@ class OidcClient:
     def __init__(self, settings: CognitoAuthSettings, clock: Callable[[], float]):
         self.settings = settings
         self.clock = clock
-        calls = dict(breaker=CircuitBreaker("Cognito", clock=clock, on_open=metrics.circuit_opened),
-                     observe=metrics.observe_cognito)
+        self.breaker = CircuitBreaker("Cognito", clock=clock, on_open=metrics.circuit_opened)
+        calls = dict(breaker=self.breaker, observe=metrics.observe_cognito)
         self.http = bounded_session(MAX_ANSWER_BYTES, **calls)
         self.token_calls = BoundedAdapter(MAX_ANSWER_BYTES, **calls)
         self.metadata = discovery.LazyMetadata(
@@ -170,6 +170,15 @@ class OidcClient:
             log.error("discovery document refused: %s", error)
             raise IdentityProviderMismatch(error=type(error).__name__) from None
         return metadata
+
+    def readiness_problems(self) -> list[str]:
+        """What keeps sign-in and refresh from working now: discovery, then the signing keys (fetched if none are
+        held; both rate limited, so a probe costs Cognito nothing once they are loaded)."""
+        try:
+            jwks_uri = self._checked_metadata().jwks_uri
+        except (SignInUnavailable, IdentityProviderMismatch):
+            return ["Cognito's discovery document is unavailable"]
+        return [] if self.jwks_cache.has_keys(jwks_uri) else ["Cognito's signing keys are unavailable"]
 
     def _components(self) -> Components:
         """Built on first use, once discovery has answered and passed its checks; then kept."""

@@ -415,6 +415,14 @@ class SessionStore(ServerSideSessionInterface):
             self.index.forget(sub)
         return len(keys)
 
+    def readiness_problems(self) -> list[str]:
+        try:
+            with self.calls():
+                self.redis.ping() if self.redis is not None else self.data.root.stat()
+        except SessionStoreUnavailable:
+            return ["the session store is unreachable"]
+        return []
+
     def maybe_cleanup(self) -> None:
         """Sweep expired files and stale index entries in the background, at most every CLEANUP_INTERVAL seconds in
         this process (Redis expires both by itself)."""

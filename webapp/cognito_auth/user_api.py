@@ -38,8 +38,8 @@ class UserApiClient:
         self.base_url = base_url.rstrip("/")
         self.name = name
         self.timeout = timeout
-        breaker = CircuitBreaker(f"the {name}", clock=clock, on_open=metrics.circuit_opened)
-        self.http = bounded_session(max_bytes, pool_maxsize=pool_size, base_url=self.base_url, breaker=breaker,
+        self.breaker = CircuitBreaker(f"the {name}", clock=clock, on_open=metrics.circuit_opened)
+        self.http = bounded_session(max_bytes, pool_maxsize=pool_size, base_url=self.base_url, breaker=self.breaker,
                                     observe=metrics.api_observer(name))
         self.http.headers["Accept"] = "application/json"
 

@@ -77,6 +77,16 @@ class JwksCache:
                 raise JwksFetchError("the JWKS could not be fetched and no cached key has this kid")
             raise KidNotFoundInJwksError("no key in the JWKS has the token's kid")
 
+    def has_keys(self, jwks_uri: str) -> bool:
+        """Whether keys are held for `jwks_uri`, fetching them first if none are and a fetch is allowed now (for a
+        readiness check: cheap once loaded, and rate limited like any fetch while not)."""
+        entry = self._entry(jwks_uri)
+        if not entry.keys:
+            with entry.fetch_lock:
+                if not entry.keys and self._may_fetch(entry):
+                    self._fetch(jwks_uri, entry)
+        return bool(entry.keys)
+
     def cached_key(self, jwks_uri: str, kid: str) -> Key | None:
         """The key named `kid` in the key set held now, without fetching: a token verified with a key that has
         since left the set must be verified again (`VerifiedTokenCache`)."""

@@ -21,5 +21,5 @@ def create_app(settings: WebSettings | None = None, *, clock: Callable[[], float
     security.init_app(app, settings)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
-    weather.init_app(app, settings)
+    weather.init_app(app, settings, clock)
     return app

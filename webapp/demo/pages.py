@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, render_template
 
-from webapp.cognito_auth import access_token, current_user, login_required
+from webapp.cognito_auth import access_token, current_user, login_required, readiness_problems
 
 bp = Blueprint("pages", __name__)
 
@@ -19,7 +19,15 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
+    """Liveness: the process answers (whatever its dependencies do)."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: the session store and Cognito can be used now."""
+    problems = readiness_problems()
+    return ({"status": "unavailable", "problems": problems}, 503) if problems else {"status": "ready"}
 
 
 @bp.get("/profile")

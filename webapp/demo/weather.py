@@ -8,6 +8,7 @@ is reading the answer: a forecast, a 403 that names the missing scope, or anythi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, render_template, request
 from werkzeug.datastructures import WWWAuthenticate
@@ -73,7 +74,7 @@ def required_scope(challenge: str) -> str:
     return scope if SCOPE_TOKEN.fullmatch(scope) else DEFAULT_API_SCOPE
 
 
-def init_app(app: Flask, settings: WebSettings) -> None:
+def init_app(app: Flask, settings: WebSettings, clock: Callable[[], float]) -> None:
     app.extensions[EXTENSION] = UserApiClient(settings.weather_api_url, name=SERVICE, timeout=settings.http_timeout,
-                                              max_bytes=MAX_ANSWER_BYTES)
+                                              max_bytes=MAX_ANSWER_BYTES, clock=clock)
     app.register_blueprint(bp)

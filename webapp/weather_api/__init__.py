@@ -6,8 +6,9 @@ environment (`ApiSettings.from_env`) unless a test passes them in.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
+from webapp.weather_api import metrics
 from webapp.weather_api.settings import ApiSettings
 
 
@@ -27,7 +28,9 @@ def create_app(settings: ApiSettings | None = None) -> Flask:
 
 
 def no_store(response):
-    """Forecasts are per caller and errors are per token: nothing may be cached (RFC 6750 §5.3)."""
+    """Forecasts are per caller and errors are per token: nothing may be cached (RFC 6750 §5.3). Counted here,
+    where every answer passes."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    metrics.REQUESTS.labels(request.url_rule.rule if request.url_rule else "unmatched", str(response.status_code)).inc()
     return response

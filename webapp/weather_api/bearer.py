@@ -27,6 +27,7 @@ from webapp.cognito_jwt import (
 from webapp.cognito_jwt.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
 from webapp.cognito_jwt.jwks import MAX_JWKS_BYTES
 from webapp.environment import CLOCK_SKEW
+from webapp.weather_api import metrics
 from webapp.weather_api.errors import (
     InsufficientScopeError,
     InvalidRequestError,
@@ -65,7 +66,7 @@ class TokenGuard:
     """Turns a request into the claims of a valid access token, or raises the `BearerError` to answer with."""
 
     def __init__(self, settings: ApiSettings):
-        session = bounded_session(MAX_JWKS_BYTES)
+        session = bounded_session(MAX_JWKS_BYTES, observe=metrics.observe_cognito)
         self.settings = settings
         self.metadata = LazyMetadata(
             settings.issuer.metadata_url, settings.issuer.issuer, required=API_ENDPOINTS, session=session,
@@ -103,13 +104,22 @@ class TokenGuard:
         except (DiscoveryError, JwksFetchError) as error:
             log.warning("cannot check tokens: %s", error)  # URLs and HTTP statuses, never a token
             raise TemporarilyUnavailableError() from None
-        except JwtMissingScopeError:
-            log.info("bearer token refused: missing scope")
-            raise InsufficientScopeError(self.settings.scope) from None
         except JwtError as error:
-            # The class names the failed check for operators; the caller only ever sees invalid_token.
+            # The class names the failed check for operators; the caller only learns invalid_token or the scope.
             log.info("bearer token refused: %s", type(error).__name__)
+            metrics.REJECTIONS.labels(type(error).__name__).inc()
+            if isinstance(error, JwtMissingScopeError):
+                raise InsufficientScopeError(self.settings.scope) from None
             raise InvalidTokenError() from None
+
+    def readiness_problems(self) -> list[str]:
+        """What keeps tokens from being checked now: discovery, then the signing keys (fetched if none are held,
+        both rate limited)."""
+        try:
+            jwks_uri = self.verifier().jwks_uri
+        except DiscoveryError:
+            return ["the user pool's discovery document is unavailable"]
+        return [] if self.jwks_cache.has_keys(jwks_uri) else ["the user pool's signing keys are unavailable"]
 
 
 def init_app(app: Flask, settings: ApiSettings) -> None:

@@ -102,6 +102,23 @@ def openapi_document(scope: str) -> dict:
                     },
                 }
             },
+            "/readyz": {
+                "get": {
+                    "operationId": "getReadiness",
+                    "summary": "Readiness: tokens can be checked now (the pool's discovery document and keys)",
+                    "security": [],
+                    "responses": {
+                        status: {"description": description, "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "properties": {"status": {"const": value},
+                                           "problems": {"type": "array", "items": {"type": "string"}}},
+                            "required": ["status"],
+                        }}}}
+                        for status, value, description in (("200", "ready", "Ready to serve"),
+                                                           ("503", "unavailable", "Not ready; `problems` says why"))
+                    },
+                }
+            },
         },
         "components": {
             "securitySchemes": {

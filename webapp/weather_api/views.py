@@ -32,3 +32,11 @@ def openapi():
 def healthz():
     """Liveness only: the API is up even while Cognito is not (requests then get 503 until it is back)."""
     return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: tokens can be checked now (discovery and signing keys loaded, or loadable at once)."""
+    problems = current_app.extensions["weather_api"].readiness_problems()
+    return jsonify({"status": "unavailable", "problems": problems} if problems else {"status": "ready"}), \
+        503 if problems else 200
