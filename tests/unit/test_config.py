@@ -87,7 +87,7 @@ def test_api_settings_take_browser_origins_and_the_authorizer_switch():
 
 @pytest.mark.parametrize("origin", ["*", "https://spa.example.com/", "https://spa.example.com/app", "spa.example.com",
                                     "http://spa.example.com", "https://user@spa.example.com", "https://x?a=b",
-                                    "HTTPS://spa.example.com", "null"])
+                                    "HTTPS://spa.example.com", "null", "http://[::1", "https://x:port"])
 def test_anything_but_an_origin_is_refused(origin):
     with pytest.raises(ConfigError, match="WEATHER_API_CORS_ORIGINS"):
         ApiSettings.from_env({"COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x", "WEATHER_API_CLIENT_IDS": "a",

@@ -51,5 +51,7 @@ class ApiSettings:
 def is_origin(value: str) -> bool:
     """An origin as browsers send it in `Origin`: nothing after the port, no credentials; https, or http on a
     loopback host (a single-page app in development)."""
+    if endpoint_problem(value):  # also every value urlsplit cannot take
+        return False
     parts = urlsplit(value)
-    return endpoint_problem(value) is None and value == f"{parts.scheme}://{parts.netloc}" and "@" not in value
+    return value == f"{parts.scheme}://{parts.netloc}" and "@" not in value
