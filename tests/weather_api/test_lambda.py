@@ -256,7 +256,8 @@ def test_the_routes_that_need_no_token(verifying):
     code, _, health = invoke(verifying, http_api_event("/healthz"))
     assert (code, health) == (200, {"status": "ok"})
     code, _, document = invoke(verifying, http_api_event("/openapi.json"))
-    assert code == 200 and document["paths"]["/weatherforecast"]["get"]["security"] == [{"cognito": ["weatherapi/read"]}]
+    assert code == 200
+    assert document["paths"]["/weatherforecast"]["get"]["security"] == [{"cognito": ["weatherapi/read"]}]
 
 
 # --- cold start, warm invocations -------------------------------------------------------------------------------
