@@ -84,3 +84,20 @@ def test_other_errors(scripted, status, body, message):
 def test_an_unreachable_api():
     with pytest.raises(UnreachableError, match="Cannot reach the weather API"):
         WeatherApi(f"http://127.0.0.1:{free_port()}", timeout=2).forecast("t")
+
+
+@pytest.mark.parametrize(("status", "message", "challenge", "error"), [
+    # AWS's troubleshooting page for HTTP API JWT authorizers shows this 401, word for word.
+    (401, "Unauthorized", 'Bearer scope="" error="invalid_token" error_description="the token does not have a valid '
+                          'audience"', InvalidTokenError),
+    # The 403 for a token without the route's scope, in the same form.
+    (403, "Forbidden", 'Bearer scope="weatherapi/read" error="insufficient_scope" error_description="token does not '
+                       'have required scopes"', InsufficientScopeError),
+])
+def test_the_api_gateways_own_refusals_are_understood(scripted, status, message, challenge, error):
+    """Behind API Gateway, the authorizer answers before the API does: the CLI still renews a refused token and
+    explains a missing scope."""
+    scripted.answer(json.dumps({"message": message}), status, {"www-authenticate": challenge})
+    with pytest.raises(error) as excinfo:
+        api(scripted).forecast("t")
+    assert excinfo.value.status == status and '"' not in str(excinfo.value)

@@ -550,3 +550,20 @@ def test_the_cache_keeps_the_most_recently_used_tokens(idp, cache):
     checked.verify(first)
     checked.verify(third)
     assert verified.get(first) is not None and verified.get(second) is None and len(verified) == 2
+
+
+# --- claims checked by someone else's signature check (an API gateway's JWT authorizer) ---------------------
+
+
+def test_a_verifier_without_jwks_uri_checks_claims_and_refuses_to_verify(idp, cache):
+    claims_only = verifier(idp, cache, jwks_uri=None)
+    good = idp.claims("access")
+    assert claims_only.check_claims(good) == good
+    for bad, error in ((idp.claims("access", client_id="strangerclient"), InvalidClientIdError),
+                       (idp.claims("access", scope="openid"), JwtMissingScopeError),
+                       (idp.claims("id"), InvalidTokenUseError),
+                       (idp.claims("access", exp=now() - 60), JwtExpiredError)):
+        with pytest.raises(error):
+            claims_only.check_claims(bad)
+    with pytest.raises(ValueError, match="checks claims only"):
+        claims_only.verify(idp.access_token())

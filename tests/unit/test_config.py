@@ -68,3 +68,34 @@ def test_api_settings_take_the_same_http_timeout_as_the_web_app():
     assert ApiSettings.from_env({**env, "HTTP_TIMEOUT": "1.5"}).http_timeout == 1.5
     with pytest.raises(ConfigError, match="HTTP_TIMEOUT"):
         ApiSettings.from_env({**env, "HTTP_TIMEOUT": "never"})
+
+
+def test_api_settings_cors_origins_and_trusting_the_authorizer_are_off_by_default():
+    api = ApiSettings.from_env({"COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x", "WEATHER_API_CLIENT_IDS": "a"})
+    assert api.cors_origins == () and not api.trust_authorizer
+
+
+def test_api_settings_take_browser_origins_and_the_authorizer_switch():
+    api = ApiSettings.from_env({
+        "COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x", "WEATHER_API_CLIENT_IDS": "a",
+        "WEATHER_API_CORS_ORIGINS": "https://spa.example.com, http://localhost:3000,https://x.example:8443",
+        "WEATHER_API_TRUST_AUTHORIZER": "1",
+    })
+    assert api.cors_origins == ("https://spa.example.com", "http://localhost:3000", "https://x.example:8443")
+    assert api.trust_authorizer
+
+
+@pytest.mark.parametrize("origin", ["*", "https://spa.example.com/", "https://spa.example.com/app", "spa.example.com",
+                                    "http://spa.example.com", "https://user@spa.example.com", "https://x?a=b",
+                                    "HTTPS://spa.example.com", "null", "http://[::1", "https://x:port"])
+def test_anything_but_an_origin_is_refused(origin):
+    with pytest.raises(ConfigError, match="WEATHER_API_CORS_ORIGINS"):
+        ApiSettings.from_env({"COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x", "WEATHER_API_CLIENT_IDS": "a",
+                              "WEATHER_API_CORS_ORIGINS": f"https://ok.example,{origin}"})
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "2", "on"])
+def test_the_authorizer_switch_is_1_or_0(value):
+    with pytest.raises(ConfigError, match="WEATHER_API_TRUST_AUTHORIZER"):
+        ApiSettings.from_env({"COGNITO_ISSUER": "http://127.0.0.1:9229/us-east-1_x", "WEATHER_API_CLIENT_IDS": "a",
+                              "WEATHER_API_TRUST_AUTHORIZER": value})

@@ -57,10 +57,18 @@ def bearer_challenge(response: requests.Response) -> dict[str, str]:
     return dict(challenge.parameters) if challenge is not None and challenge.type == "bearer" else {}
 
 
+#: What API Gateway's JWT authorizer answers, before the API runs, for a token it refuses (401) or one without the
+#: route's scope (403). Its `www-authenticate` leaves out the commas between parameters, so no RFC 9110 parser
+#: reads it: the status and body say which error it is.
+GATEWAY_REFUSALS = {(401, "Unauthorized"): "invalid_token", (403, "Forbidden"): "insufficient_scope"}
+
+
 def api_error(response: requests.Response) -> ApiError:
     """The error for a non-200 answer: the RFC 6750 challenge first, then the API's JSON body."""
     status = response.status_code
     challenge, body = bearer_challenge(response), json_body(response)
+    if (status, body.get("message")) in GATEWAY_REFUSALS:
+        challenge, body = {}, {"error": GATEWAY_REFUSALS[status, body["message"]]}
     code = printable(str(challenge.get("error") or body.get("error") or f"http_{status}"))
     if status == 403 and code == "insufficient_scope":
         scope = printable(str(challenge.get("scope") or body.get("scope") or "a scope"))

@@ -108,6 +108,8 @@ class CognitoJwtVerifier:
     `token_use` and `client_ids` are required: skipping a check takes an explicit `None`, never an omission
     (`None` accepts both kinds, or any client of the pool). `scopes`: every one must be granted.
     `verified_cache`: an opt-in memory of tokens that passed. `clock`: the time tokens are checked against.
+    `jwks_uri=None`: a verifier for claims whose signature an API gateway's JWT authorizer has checked
+    (`check_claims`); its `verify` refuses to run.
 
     ID token audience (OIDC Core 3.1.3.7 steps 3-5): `aud` must name exactly one audience, an allowed client; a
     token with further audiences is refused (Cognito never issues one), and `azp`, when present, must equal it.
@@ -117,7 +119,7 @@ class CognitoJwtVerifier:
         self,
         *,
         issuer: str,
-        jwks_uri: str,
+        jwks_uri: str | None,
         token_use: Literal["id", "access"] | None,
         client_ids: Sequence[str] | None,
         scopes: Sequence[str] | None = None,
@@ -167,6 +169,8 @@ class CognitoJwtVerifier:
         `nonce`: the value sent with the authorization request; the claim must be present and equal.
         `access_token`: the access token issued with this ID token; `at_hash` must be present and match.
         """
+        if self.jwks_uri is None:
+            raise ValueError("this verifier has no jwks_uri: it checks claims only (check_claims)")
         # ID tokens checked against a nonce or an access token are one-offs: only plain verifications are cached.
         cacheable = self.verified_cache is not None and nonce is None and access_token is None
         if cacheable and isinstance(token, str) and len(token) <= self.max_token_length:
@@ -179,7 +183,7 @@ class CognitoJwtVerifier:
         header, claims, signing_input, signature = self._parse(token)
         key = self._signing_key(header)
         check_signature(signing_input, signature, key)
-        self._check_claims(claims)
+        self.check_claims(claims)
         if nonce is not None:
             check_nonce(claims, nonce)
         if access_token is not None:
@@ -216,7 +220,9 @@ class CognitoJwtVerifier:
             raise JwtInvalidSignatureAlgorithmError("the token's alg differs from the JWK's alg")
         return key
 
-    def _check_claims(self, claims: dict) -> None:
+    def check_claims(self, claims: dict) -> dict:
+        """The claim checks of `verify` (step 5 above) alone, for claims someone else has checked the signature
+        of (an API gateway's JWT authorizer): `claims` if they pass, else the `JwtInvalidClaimError` subclass."""
         check_claim_types(claims)
         check_subject(claims)
         check_times(claims, self.leeway, self.clock())
@@ -229,6 +235,7 @@ class CognitoJwtVerifier:
             check_client(claims, token_use, self.client_ids)
         if self.scopes:
             check_scopes(claims, self.scopes)
+        return claims
 
 
 # --- checks, one function each ------------------------------------------------------------------------------

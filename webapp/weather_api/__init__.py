@@ -1,12 +1,14 @@
 """The weather API: a resource server that serves forecasts to holders of Cognito access tokens.
 
-`gunicorn 'webapp.weather_api:create_app()'` or `flask --app webapp.weather_api run`; settings come from the
-environment (`ApiSettings.from_env`) unless a test passes them in.
+`gunicorn 'webapp.weather_api:create_app()'` or `flask --app webapp.weather_api run`, or on AWS Lambda behind API
+Gateway (`aws_lambda.handler`); settings come from the environment (`ApiSettings.from_env`) unless a test passes
+them in.
 """
 
 from __future__ import annotations
 
 from flask import Flask, request
+from flask_cors import CORS
 
 from webapp.weather_api import metrics
 from webapp.weather_api.settings import ApiSettings
@@ -24,7 +26,24 @@ def create_app(settings: ApiSettings | None = None) -> Flask:
     bearer.init_app(app, settings)
     app.register_blueprint(views.bp)
     app.after_request(no_store)
+    if settings.cors_origins:
+        allow_browser_callers(app, settings.cors_origins)
     return app
+
+
+def allow_browser_callers(app: Flask, origins: tuple[str, ...]) -> None:
+    """CORS for scripts on `origins` (flask-cors): preflights are answered before any view, so without a token
+    (browsers send none with them), and every answer, errors included, names an allowed caller's origin and lets
+    it read the `WWW-Authenticate` challenge. Others get no CORS headers, so their browsers withhold the answer."""
+    app.after_request(vary_on_origin)  # registered first, so it runs after flask-cors's hook
+    CORS(app, origins=list(origins), methods=["GET", "OPTIONS"], allow_headers=["Authorization"],
+         expose_headers=["WWW-Authenticate"], max_age=600, always_send=False)
+
+
+def vary_on_origin(response):
+    """The CORS headers depend on `Origin`; flask-cors says so only when it allows more than one origin."""
+    response.vary.add("Origin")
+    return response
 
 
 def no_store(response):

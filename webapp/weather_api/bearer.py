@@ -4,6 +4,12 @@
 first request that needs it, so the API starts while Cognito is unreachable), the JWKS cache, and the verifier
 built from the discovered `jwks_uri`. Only access tokens with the configured scope from the allowed app clients
 pass: users' tokens from the code flow and machines' tokens from client credentials look the same here.
+
+Behind an API Gateway JWT authorizer (`WEATHER_API_TRUST_AUTHORIZER=1`), the guard takes the claims the authorizer
+validated from the Lambda event instead of verifying the token again, and still runs every claim check of the
+verifier on them: the gateway checked the signature, issuer, expiry and one of its audiences, but its
+configuration lives in another file, accepts ID tokens on any route without scopes, and may name more clients
+than this API allows. Only the signature, the check that needs the pool's keys, is left to the gateway.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from webapp.cognito_jwt import (
     JwtMissingScopeError,
     VerifiedTokenCache,
 )
+from webapp.cognito_jwt.errors import JwtParseError
 from webapp.cognito_jwt.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
 from webapp.cognito_jwt.jwks import MAX_JWKS_BYTES
 from webapp.environment import CLOCK_SKEW
@@ -62,6 +69,31 @@ def bearer_token(req: Request) -> str:
     return credentials
 
 
+#: Claims an HTTP API's JWT authorizer passes on as decimal strings (it passes every claim as a string).
+NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+
+
+class NoAuthorizerClaims(JwtParseError):
+    """The event carries no claims from a JWT authorizer: the route has none, or this is not API Gateway."""
+
+
+def authorizer_claims(environ: dict) -> dict:
+    """The claims an API Gateway HTTP API's JWT authorizer validated, from the payload format 2.0 event that
+    apig-wsgi puts in the WSGI environment, turned back into the JSON types the token carried."""
+    try:
+        claims = dict(environ["apig_wsgi.request_context"]["authorizer"]["jwt"]["claims"])
+    except (KeyError, TypeError, ValueError):
+        raise NoAuthorizerClaims("the request carries no JWT authorizer claims") from None
+    for name in NUMERIC_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            claims[name] = int(value)
+    groups = claims.get("cognito:groups")
+    if isinstance(groups, str):  # "[admins users]"
+        claims["cognito:groups"] = groups.strip("[]").split()
+    return claims
+
+
 class TokenGuard:
     """Turns a request into the claims of a valid access token, or raises the `BearerError` to answer with."""
 
@@ -79,14 +111,15 @@ class TokenGuard:
         self._lock = threading.Lock()
 
     def verifier(self) -> CognitoJwtVerifier:
-        """Built once, from the discovered `jwks_uri`; raises `DiscoveryError` while discovery fails."""
+        """Built once, from the discovered `jwks_uri` (raises `DiscoveryError` while discovery fails); trusting the
+        authorizer, without one: it then only checks claims, and nothing is fetched from the pool."""
         if self._verifier is not None:
             return self._verifier
         with self._lock:
             if self._verifier is None:
                 self._verifier = CognitoJwtVerifier(
                     issuer=self.settings.issuer.issuer,
-                    jwks_uri=self.metadata.get().jwks_uri,
+                    jwks_uri=None if self.settings.trust_authorizer else self.metadata.get().jwks_uri,
                     token_use="access",
                     client_ids=self.settings.client_ids,
                     scopes=[self.settings.scope],
@@ -100,10 +133,16 @@ class TokenGuard:
     def authenticate(self, req: Request) -> dict:
         token = bearer_token(req)
         try:
+            if self.settings.trust_authorizer:
+                return self.verifier().check_claims(authorizer_claims(req.environ))
             return self.verifier().verify(token)
         except (DiscoveryError, JwksFetchError) as error:
             log.warning("cannot check tokens: %s", error)  # URLs and HTTP statuses, never a token
             raise TemporarilyUnavailableError() from None
+        except NoAuthorizerClaims:
+            log.warning("request refused: WEATHER_API_TRUST_AUTHORIZER is set but no JWT authorizer ran")
+            metrics.REJECTIONS.labels(NoAuthorizerClaims.__name__).inc()
+            raise InvalidTokenError() from None
         except JwtError as error:
             # The class names the failed check for operators; the caller only learns invalid_token or the scope.
             log.info("bearer token refused: %s", type(error).__name__)
@@ -114,7 +153,9 @@ class TokenGuard:
 
     def readiness_problems(self) -> list[str]:
         """What keeps tokens from being checked now: discovery, then the signing keys (fetched if none are held,
-        both rate limited)."""
+        both rate limited). Trusting an authorizer, nothing: the gateway checks signatures."""
+        if self.settings.trust_authorizer:
+            return []
         try:
             jwks_uri = self.verifier().jwks_uri
         except DiscoveryError:
