@@ -101,3 +101,4 @@ def test_the_api_gateways_own_refusals_are_understood(scripted, status, message,
     with pytest.raises(error) as excinfo:
         api(scripted).forecast("t")
     assert excinfo.value.status == status and '"' not in str(excinfo.value)
+    assert "a scope a scope" not in str(excinfo.value) and "scope a scope" not in str(excinfo.value)

@@ -71,9 +71,9 @@ def api_error(response: requests.Response) -> ApiError:
         challenge, body = {}, {"error": GATEWAY_REFUSALS[status, body["message"]]}
     code = printable(str(challenge.get("error") or body.get("error") or f"http_{status}"))
     if status == 403 and code == "insufficient_scope":
-        scope = printable(str(challenge.get("scope") or body.get("scope") or "a scope"))
-        return InsufficientScopeError(
-            f"The access token lacks the scope {scope} that the weather API requires.", status, code)
+        scope = printable(str(challenge.get("scope") or body.get("scope") or ""))
+        needed = f"the scope {scope}" if scope else "a scope"
+        return InsufficientScopeError(f"The access token lacks {needed} that the weather API requires.", status, code)
     if status == 401 and code == "invalid_token":
         return InvalidTokenError(
             "The weather API refused the access token (invalid_token): check that it trusts this user pool and "
