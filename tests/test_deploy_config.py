@@ -1,12 +1,16 @@
-"""The production gunicorn settings serve the web app and keep authorization codes out of the access log."""
+"""The production gunicorn settings: logs with no query string anywhere (the callback's carries the code), one
+line per request with its id, JSON on request, and Prometheus metrics on a port of their own."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.servers import free_port, wait_for_port
@@ -14,30 +18,66 @@ from tests.servers import free_port, wait_for_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_gunicorn_access_log_has_no_query_strings(tmp_path, settings):
-    port = free_port()
-    env = {
-        **os.environ,
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "COGNITO_ISSUER": settings.issuer.issuer,
-        "COGNITO_CLIENT_ID": settings.client_id,
-        "COGNITO_DOMAIN": settings.cognito_domain,
-        "SECRET_KEY": settings.secret_key,
-        "SESSION_DIR": str(tmp_path / "sessions"),
-    }
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "webapp:create_app()"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_port(port, timeout=30)
-            requests.get(f"http://127.0.0.1:{port}/callback?code=SECRET-CODE&state=SECRET-STATE", timeout=10)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-    text = log.read_text()
-    assert "GET /callback HTTP/1.1" in text, text
-    assert "SECRET-CODE" not in text and "SECRET-STATE" not in text
+@pytest.fixture
+def gunicorn(tmp_path, settings):
+    """start(**environment) -> (base URL, path of the captured stdout, path of the captured stderr)."""
+    processes = []
+
+    def start(**extra: str) -> tuple[str, Path, Path]:
+        port = free_port()
+        env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+               "COGNITO_ISSUER": settings.issuer.issuer, "COGNITO_CLIENT_ID": settings.client_id,
+               "COGNITO_DOMAIN": settings.cognito_domain, "SECRET_KEY": settings.secret_key,
+               "SESSION_DIR": str(tmp_path / "sessions"), **extra}
+        out, err = tmp_path / f"out-{port}.log", tmp_path / f"err-{port}.log"
+        with out.open("w") as stdout, err.open("w") as stderr:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                 "webapp:create_app()"], cwd=ROOT, env=env, stdout=stdout, stderr=stderr))
+        wait_for_port(port, timeout=30)
+        return f"http://127.0.0.1:{port}", out, err
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def raw_request(url: str, line: bytes) -> None:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(line + b"\r\nHost: x\r\n\r\n")
+        connection.recv(4096)
+
+
+def test_no_query_string_reaches_the_access_or_the_error_log(gunicorn):
+    url, out, err = gunicorn()
+    requests.get(f"{url}/callback?code=SECRET-CODE&state=SECRET-STATE", timeout=10)
+    raw_request(url, b"GET /callback?code=SECRET-MALFORMED\x01&state=x HTTP/1.1")  # gunicorn quotes the line
+    requests.get(f"{url}/healthz", timeout=10)  # the access log is written after the response: wait for one
+    logs = out.read_text() + err.read_text()
+    assert '"GET /callback HTTP/1.1"' in logs and "Invalid request" in logs, logs
+    assert "SECRET" not in logs
+
+
+def test_json_logs_one_line_per_request_with_the_id_the_caller_sees(gunicorn):
+    url, out, _ = gunicorn(LOG_FORMAT="json")
+    answers = [requests.get(f"{url}/", timeout=10), requests.get(f"{url}/", headers={"X-Request-ID": "lb-42"})]
+    requests.get(f"{url}/healthz", timeout=10)
+    lines = [json.loads(line) for line in out.read_text().splitlines()]  # every line is JSON
+    ids = [answer.headers["X-Request-ID"] for answer in answers]
+    assert ids[1] == "lb-42" and len(ids[0]) == 32
+    access = [line["message"] for line in lines if line["logger"] == "gunicorn.access"]
+    assert [line for line in access if line.endswith(ids[0])] and [line for line in access if line.endswith("lb-42")]
+
+
+def test_metrics_are_served_on_their_own_port_from_every_worker(gunicorn):
+    metrics_port = free_port()
+    url, _, _ = gunicorn(METRICS_PORT=str(metrics_port), WEB_CONCURRENCY="2")
+    for _ in range(4):
+        requests.get(f"{url}/callback?error=access_denied&state=x", timeout=10)
+    wait_for_port(metrics_port, timeout=30)
+    scraped = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+    # Cognito is unreachable here (127.0.0.1:9): each sign-in fails; the count is the sum over both workers.
+    assert 'cognito_auth_sign_ins_total{outcome="temporarily_unavailable"} 4.0' in scraped
+    assert requests.get(f"{url}/metrics", timeout=10).status_code == 404  # not on the public port

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import requests
 
 from webapp.bounded_http import BearerAuth, CircuitBreaker, bounded_session
+from webapp.request_log import HEADER, current_request_id
 from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import ApiSignInRejected, ApiTimeout, ApiUnavailable
 from webapp.cognito_auth.next_path import current_page
@@ -57,7 +58,8 @@ class UserApiClient:
     def _get(self, path: str, params: dict | None, token: str) -> requests.Response:
         try:
             return self.http.get(self.base_url + path, params=params, auth=BearerAuth(token),
-                                 timeout=call_timeout(self.timeout), allow_redirects=False)
+                                 headers={HEADER: current_request_id()}, timeout=call_timeout(self.timeout),
+                                 allow_redirects=False)
         except requests.Timeout:  # including a body still arriving at the deadline
             raise ApiTimeout(self.name) from None
         except requests.RequestException as failure:

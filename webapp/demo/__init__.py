@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from webapp import request_log
 from webapp.cognito_auth import CognitoAuth
 from webapp.demo import errors, pages, security, weather
 from webapp.demo.settings import WebSettings
@@ -17,6 +18,7 @@ def create_app(settings: WebSettings | None = None, *, clock: Callable[[], float
     """Build the web app from `settings` (tests) or from the environment (everything else)."""
     settings = settings or WebSettings.from_env()
     app = Flask(__name__)
+    request_log.init_app(app)
     CognitoAuth(app, settings=settings, clock=clock)
     security.init_app(app, settings)
     errors.init_app(app)

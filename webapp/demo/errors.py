@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +16,11 @@ def error_page(status: int, title: str, message: str, headers=()):
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(BadHost)
+    def bad_host(error: BadHost):
+        # No URL can be built for a request whose Host is not a host name, so no page either: a plain answer.
+        return "Bad Request: the Host header is not a host name.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # Werkzeug's headers for the status (Allow on a 405), not its HTML's type.

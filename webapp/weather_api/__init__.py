@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_cors import CORS
 
+from webapp import request_log
 from webapp.weather_api import metrics
 from webapp.weather_api.settings import ApiSettings
 
@@ -22,6 +23,7 @@ def create_app(settings: ApiSettings | None = None) -> Flask:
 
     from webapp.weather_api import bearer, errors, views
 
+    request_log.init_app(app)
     errors.init_app(app)
     bearer.init_app(app, settings)
     app.register_blueprint(views.bp)
