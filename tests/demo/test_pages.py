@@ -29,3 +29,8 @@ def test_wrong_method_is_a_friendly_405_that_names_the_allowed_ones(client):
     assert response.status_code == 405
     assert b"Back to the home page" in response.data
     assert "POST" in response.headers["Allow"]  # RFC 9110 15.5.6: a 405 must list the methods the URL takes
+
+
+def test_a_host_header_that_is_no_host_name_is_a_plain_400(client):
+    response = client.get("/", headers={"Host": "a" * 64 + ".example.com"})  # a label longer than DNS allows
+    assert response.status_code == 400 and b"Host header" in response.data

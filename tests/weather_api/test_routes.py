@@ -94,6 +94,11 @@ def test_requests_and_rejections_are_counted_by_route_status_and_check(api, idp)
     assert [b - a for a, b in zip(before, after)] == [1, 1]
 
 
+def test_a_host_header_that_is_no_host_name_is_a_json_400(api):
+    response = api.get("/healthz", headers={"Host": "a" * 64 + ".example.com"})
+    assert response.status_code == 400 and response.json()["error"] == "bad_request"
+
+
 @pytest.mark.parametrize("path, status", [("/nowhere", 404), ("/weatherforecast/", 404)])
 def test_unknown_paths_are_json(api, path, status):
     response = api.get(path)
