@@ -49,7 +49,7 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'BENCH_RESULT {"requests": %d, "duration_us": %d, "bad_status": %d, "first_bad_status": %d, ' ..
-    '"socket_errors": %d, "p50_us": %d, "p99_us": %d}\n',
+    '"socket_errors": %d, "p50_us": %d, "p99_us": %d, "max_us": %d}\n',
     summary.requests, summary.duration, bad_total, first, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), latency.max))
 end
