@@ -5,6 +5,8 @@ wait at most HTTP_TIMEOUT."""
 
 from __future__ import annotations
 
+import logging
+
 import requests
 
 from tests.cognito_auth.conftest import Flow, scripted_sign_in, token_response
@@ -18,7 +20,8 @@ FORECAST = '[{"date": "2030-01-02", "temperatureC": 3, "temperatureF": 37, "summ
 PAUSE = 10  # the breakers' pause, in seconds of the app's clock
 
 
-def test_a_hung_session_store_is_waited_on_three_times_then_answered_at_once(scripted_webapp, hosted):
+def test_a_hung_session_store_is_waited_on_three_times_then_answered_at_once(scripted_webapp, hosted, caplog):
+    caplog.set_level(logging.INFO)
     hung = HungServer()
     try:
         running = scripted_webapp(session_redis_url=f"redis://127.0.0.1:{hung.port}/0", http_timeout=0.3)
@@ -26,6 +29,11 @@ def test_a_hung_session_store_is_waited_on_three_times_then_answered_at_once(scr
                     for _ in range(5)]
         assert statuses == [503] * 5
         assert len(hung.connections) == 3  # the last two were answered without asking the store
+        # The log: one line per failed request, one warning that says what is down, no traceback.
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+            "the session store is failing: not calling it for 10 s"]
+        assert not [r for r in caplog.records if r.exc_info]
+        assert len([r for r in caplog.records if "SessionStoreUnavailable" in r.getMessage()]) == 5
         running.clock.offset += PAUSE + 1  # half-open: one trial goes through
         assert requests.get(running.url + "/login", allow_redirects=False, timeout=10).status_code == 503
         assert len(hung.connections) == 4
