@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from tests.fixtures.local_cognito import Credentials
 from tests.fixtures.webapp import NEARLY_EXPIRED, concurrent_gets, fill_login_form, sign_in
 
 
@@ -139,9 +141,16 @@ def test_a_second_sign_in_in_the_same_browser_revokes_the_refresh_token_it_repla
     assert current.status_code == 200 and is_signed_in(http, webapp.url)
 
 
+def own_user(local_cognito, name: str) -> Credentials:
+    """A user of this test's own: signing out everywhere must not sign other tests' demo user out."""
+    credentials = Credentials(f"{name}-{uuid.uuid4().hex[:8]}@example.com", "Correct-Horse-9!")
+    local_cognito.create_user(credentials.email, credentials.password)
+    return credentials
+
+
 def test_sign_out_everywhere_with_cognito(webapp, local_cognito):
     laptop, phone = requests.Session(), requests.Session()
-    user = local_cognito.demo_user
+    user = own_user(local_cognito, "everywhere")
     sign_in(laptop, webapp.url, user.email, user.password)
     sign_in(phone, webapp.url, user.email, user.password)
     phone_tokens = webapp.app.extensions["cognito_auth"].store.load(phone.cookies["session"])["tokens"]
@@ -152,6 +161,22 @@ def test_sign_out_everywhere_with_cognito(webapp, local_cognito):
     user_info = requests.get(f"{local_cognito.url}/oauth2/userInfo", timeout=10,
                              headers={"Authorization": f"Bearer {phone_tokens['access_token']}"})
     assert user_info.status_code == 401
+
+
+def test_after_sign_out_everywhere_every_browser_is_asked_for_the_password(webapp, local_cognito):
+    """Cognito's GlobalSignOut leaves Hosted UI sessions alone: the laptop could sign straight back in through its
+    own. The web app sees that the sign-in predates the sign-out (`auth_time`) and asks again with prompt=login."""
+    laptop, phone = requests.Session(), requests.Session()
+    user = own_user(local_cognito, "laptop-and-phone")
+    sign_in(laptop, webapp.url, user.email, user.password)
+    sign_in(phone, webapp.url, user.email, user.password)
+    phone.post(f"{webapp.url}/logout-everywhere", data={"csrf_token": csrf_token(phone, webapp.url)})
+    page = laptop.get(f"{webapp.url}/profile")  # through /login and the Hosted UI, whose session still lives
+    assert 'type="password"' in page.text and urlsplit(page.url).netloc == urlsplit(local_cognito.url).netloc
+    authorize_requests = [hop.url for hop in page.history if "/oauth2/authorize" in hop.url]
+    assert "prompt=login" not in authorize_requests[0] and "prompt=login" in authorize_requests[-1]
+    method, action, data = fill_login_form(page, user.email, user.password)
+    assert laptop.request(method, action, data=data).url == f"{webapp.url}/profile"  # the password: signed in
 
 
 @pytest.mark.redis

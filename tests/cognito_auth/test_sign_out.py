@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,7 +15,11 @@ from tests.idp import CLIENT_ID
 from tests.cognito_auth.conftest import scripted_sign_in
 from tests.cognito_auth.scripted_idp import REVOKE_PATH
 
-SUB = "5b0e2a1d-0000-4000-8000-00000000000a"
+
+@pytest.fixture
+def sub() -> str:
+    """A user of the test's own: signing out everywhere marks the user, and the app is shared by the module."""
+    return str(uuid.uuid4())
 GLOBAL_SIGN_OUT = "AWSCognitoIdentityProviderService.GlobalSignOut"
 
 
@@ -84,10 +89,10 @@ def sign_out_everywhere(http, app_url):
                      headers={"Referer": f"{app_url}/profile"}, allow_redirects=False)
 
 
-def test_sign_out_everywhere_calls_global_sign_out_and_ends_every_session_of_the_user(app_url, hosted):
+def test_sign_out_everywhere_calls_global_sign_out_and_ends_every_session_of_the_user(app_url, hosted, sub):
     laptop, phone, someone_else = requests.Session(), requests.Session(), requests.Session()
-    scripted_sign_in(laptop, app_url, hosted, sub=SUB)
-    scripted_sign_in(phone, app_url, hosted, sub=SUB)
+    scripted_sign_in(laptop, app_url, hosted, sub=sub)
+    scripted_sign_in(phone, app_url, hosted, sub=sub)
     scripted_sign_in(someone_else, app_url, hosted)
     hosted.idp.respond("/", {})  # Cognito's JSON API answers GlobalSignOut with an empty object
     response = sign_out_everywhere(laptop, app_url)
@@ -98,17 +103,17 @@ def test_sign_out_everywhere_calls_global_sign_out_and_ends_every_session_of_the
     assert is_signed_in(someone_else, app_url)
 
 
-def test_sign_out_everywhere_needs_the_csrf_token(app_url, hosted):
+def test_sign_out_everywhere_needs_the_csrf_token(app_url, hosted, sub):
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    scripted_sign_in(http, app_url, hosted, sub=sub)
     assert http.post(f"{app_url}/logout-everywhere", allow_redirects=False).status_code == 400
     assert hosted.idp.hits["/"] == 0
     assert is_signed_in(http, app_url)
 
 
-def test_sign_out_everywhere_goes_ahead_when_cognito_already_signed_the_token_out(app_url, hosted):
+def test_sign_out_everywhere_goes_ahead_when_cognito_already_signed_the_token_out(app_url, hosted, sub):
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    scripted_sign_in(http, app_url, hosted, sub=sub)
     hosted.idp.respond(
         "/", {"__type": "NotAuthorizedException", "message": "Access Token has been revoked"}, status=400
     )
@@ -116,11 +121,11 @@ def test_sign_out_everywhere_goes_ahead_when_cognito_already_signed_the_token_ou
     assert not is_signed_in(http, app_url)
 
 
-def test_sign_out_everywhere_refused_by_cognito_says_so_and_keeps_the_sessions(app_url, hosted):
+def test_sign_out_everywhere_refused_by_cognito_says_so_and_keeps_the_sessions(app_url, hosted, sub):
     """A token without aws.cognito.signin.user.admin signs nobody out at Cognito: pretending otherwise would leave
     the user's other devices signed in while the page claims the opposite."""
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    scripted_sign_in(http, app_url, hosted, sub=sub)
     hosted.idp.respond(
         "/", {"__type": "NotAuthorizedException", "message": "Access Token does not have required scopes"}, status=400
     )
@@ -129,9 +134,9 @@ def test_sign_out_everywhere_refused_by_cognito_says_so_and_keeps_the_sessions(a
     assert is_signed_in(http, app_url)
 
 
-def test_sign_out_everywhere_keeps_the_sessions_when_cognito_is_down(app_url, hosted):
+def test_sign_out_everywhere_keeps_the_sessions_when_cognito_is_down(app_url, hosted, sub):
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    scripted_sign_in(http, app_url, hosted, sub=sub)
     hosted.idp.respond("/", {"__type": "InternalErrorException", "message": "down"}, status=500)
     response = sign_out_everywhere(http, app_url)
     assert response.status_code == 503 and "Try again" in response.text
@@ -139,11 +144,11 @@ def test_sign_out_everywhere_keeps_the_sessions_when_cognito_is_down(app_url, ho
     assert is_signed_in(http, app_url)
 
 
-def test_sign_out_everywhere_keeps_the_access_token_out_of_debug_logs(app_url, hosted, shared_scripted_webapp,
+def test_sign_out_everywhere_keeps_the_access_token_out_of_debug_logs(app_url, hosted, sub, shared_scripted_webapp,
                                                                       caplog):
     caplog.set_level(logging.DEBUG)  # HTTP libraries log every call at DEBUG: none may show the access token
     http = requests.Session()
-    scripted_sign_in(http, app_url, hosted, sub=SUB)
+    scripted_sign_in(http, app_url, hosted, sub=sub)
     access_token = shared_scripted_webapp.app.extensions["cognito_auth"].store.load(http.cookies["session"])[
         "tokens"]["access_token"]
     hosted.idp.respond("/", {})

@@ -101,6 +101,7 @@ class SignIn:
     user: dict
     tokens: dict
     next_path: str
+    password_again: bool  # signed in with `prompt=login`: not through a Hosted UI session
 
 
 @dataclass(frozen=True)
@@ -218,12 +219,15 @@ class OidcClient:
 
     # --- sign-in ---
 
-    def start_sign_in(self, next_path: str) -> Response:
-        """Redirect to the Hosted UI with a new flow (state, nonce, PKCE verifier) remembered in the session."""
+    def start_sign_in(self, next_path: str, *, password_again: bool = False) -> Response:
+        """Redirect to the Hosted UI with a new flow (state, nonce, PKCE verifier) remembered in the session;
+        `password_again`: with `prompt=login`, so that a Hosted UI session cannot stand in for the password."""
         client = self._components().client
-        flow = client.create_authorization_url(self.settings.redirect_uri, scope=self.settings.scopes)
+        flow = client.create_authorization_url(self.settings.redirect_uri, scope=self.settings.scopes,
+                                               **({"prompt": "login"} if password_again else {}))
         url = flow.pop("url")
-        client.save_authorize_data(redirect_uri=self.settings.redirect_uri, next_path=next_path, **flow)
+        client.save_authorize_data(redirect_uri=self.settings.redirect_uri, next_path=next_path,
+                                   password_again=password_again, **flow)
         return redirect(url)
 
     def finish_sign_in(self) -> SignIn:
@@ -233,11 +237,15 @@ class OidcClient:
         """
         components = self._components()
         client = components.client
-        state = request.args.get("state")
-        flow = client.framework.get_state_data(session, state) if state else None
-        if state:
+        states = request.args.getlist("state")
+        flow = client.framework.get_state_data(session, states[0]) if states else None
+        for state in states:
             client.framework.clear_state_data(session, state)
         next_path = flow["next_path"] if flow else None
+        # RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once".
+        if any(len(request.args.getlist(name)) > 1 for name in ("code", "state", "iss", "error")):
+            raise SignInRejected("The sign-in response was malformed. Please sign in again.",
+                                 error="repeated_parameter", next_path=next_path)
         self._check_response_issuer(components.metadata, next_path)
         if "error" in request.args:
             raise authorization_error(request.args["error"], next_path)
@@ -260,7 +268,7 @@ class OidcClient:
         if access_claims.get("sub") != id_claims.get("sub"):
             raise SignInNotVerified(error="sub_mismatch", next_path=next_path)
         tokens = self._session_tokens(token["access_token"], token.get("refresh_token"), access_claims)
-        return SignIn(user_from_claims(id_claims), tokens, flow["next_path"])
+        return SignIn(user_from_claims(id_claims), tokens, flow["next_path"], flow.get("password_again", False))
 
     def _check_response_issuer(self, metadata: discovery.ProviderMetadata, next_path: str | None) -> None:
         """RFC 9207 §2.4 (mix-up defence, RFC 9700 §4.4.2.1): an authorization response that names its issuer

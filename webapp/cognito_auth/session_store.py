@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # Pending sign-in flows live in the (anonymous) session too: the store must keep them at least this long.
 FLOW_LIFETIME = 5 * 60
+# How long Cognito's Hosted UI remembers a sign-in: a "signed out everywhere" mark outlives every such session.
+HOSTED_UI_SESSION = 60 * 60
 # The embedded store sweeps expired sessions at most this often per process.
 CLEANUP_INTERVAL = 5 * 60
 # What names a stored session: the hex SHA-256 of its id (`store_key`); anything else never names a file or a key.
@@ -158,7 +160,8 @@ class FileSessionData:
 
 class FileUserIndex:
     """User -> sessions as empty files ``<root>/<sha256(sub)>/<store key>``: creating and removing a file are
-    atomic, so concurrent sign-ins and sign-outs never lose an entry as a read-modify-write of one file would."""
+    atomic, so concurrent sign-ins and sign-outs never lose an entry as a read-modify-write of one file would.
+    Beside them, ``signed-out``: when the user last signed out everywhere."""
 
     def __init__(self, root: Path, lifetime: int):
         self.root = root
@@ -193,13 +196,28 @@ class FileUserIndex:
             return []
 
     def forget(self, sub: str) -> None:
+        """Forget the user's sessions (and the mark below: set it after)."""
         shutil.rmtree(self._folder(sub), ignore_errors=True)
+
+    def mark_signed_out(self, sub: str, at: float) -> None:
+        folder = self._folder(sub)
+        folder.mkdir(exist_ok=True, mode=0o700)
+        (folder / "signed-out").write_text(repr(at))
+
+    def signed_out_at(self, sub: str) -> float | None:
+        path = self._folder(sub) / "signed-out"
+        try:
+            if path.stat().st_mtime > time.time() - max(self.lifetime, HOSTED_UI_SESSION):
+                return float(path.read_text())
+        except (FileNotFoundError, ValueError):
+            pass
+        return None
 
     def remove_stale(self) -> None:
         """Entries older than the absolute lifetime point at sessions that have ended one way or another; a user
         left with none loses the folder too, so the index does not grow with every user who ever signed in.
         Sign-ins and sign-outs go on meanwhile: an entry or folder that vanishes under the sweep is skipped."""
-        cutoff = time.time() - self.lifetime
+        now = time.time()
         for folder in self.root.iterdir():
             if not folder.is_dir():
                 continue
@@ -209,7 +227,8 @@ class FileUserIndex:
                 continue
             for entry in entries:
                 try:
-                    if entry.stat().st_mtime < cutoff:
+                    kept = max(self.lifetime, HOSTED_UI_SESSION) if entry.name == "signed-out" else self.lifetime
+                    if entry.stat().st_mtime < now - kept:
                         entry.unlink(missing_ok=True)
                 except FileNotFoundError:
                     continue
@@ -228,8 +247,8 @@ class RedisUserIndex:
         self.lifetime = lifetime
 
     @staticmethod
-    def _key(sub: str) -> str:
-        return "user-sessions:" + sha256(sub.encode()).hexdigest()
+    def _key(sub: str, kind: str = "user-sessions") -> str:
+        return f"{kind}:{sha256(sub.encode()).hexdigest()}"
 
     def add(self, sub: str, key: str) -> None:
         self.client.pipeline().sadd(self._key(sub), key).expire(self._key(sub), self.lifetime).execute()
@@ -243,8 +262,15 @@ class RedisUserIndex:
     def forget(self, sub: str) -> None:
         self.client.delete(self._key(sub))
 
+    def mark_signed_out(self, sub: str, at: float) -> None:
+        self.client.set(self._key(sub, "signed-out"), repr(at), ex=max(self.lifetime, HOSTED_UI_SESSION))
+
+    def signed_out_at(self, sub: str) -> float | None:
+        value = self.client.get(self._key(sub, "signed-out"))
+        return float(value) if value else None
+
     def remove_stale(self) -> None:
-        """Redis expires the sets itself."""
+        """Redis expires the sets and marks itself."""
 
 
 def refresh_lock_lifetime(http_timeout: float) -> float:
@@ -405,6 +431,14 @@ class SessionStore(ServerSideSessionInterface):
     def forget(self, sub: str, sid: str) -> None:
         with self.calls():
             self.index.remove(sub, store_key(sid))
+
+    def mark_signed_out_everywhere(self, sub: str, at: float) -> None:
+        with self.calls():
+            self.index.mark_signed_out(sub, at)
+
+    def signed_out_everywhere_at(self, sub: str) -> float | None:
+        with self.calls():
+            return self.index.signed_out_at(sub)
 
     def delete_user_sessions(self, sub: str) -> int:
         """Delete every session of one user (sign out everywhere); returns how many were indexed."""

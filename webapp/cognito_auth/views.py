@@ -29,9 +29,18 @@ def login():
 
 def callback():
     """Finish a sign-in; a signed-in session this browser already had is replaced, and its refresh token revoked
-    (best effort, like sign-out: a slow or failing revocation never fails the sign-in)."""
+    (best effort, like sign-out: a slow or failing revocation never fails the sign-in).
+
+    Cognito's GlobalSignOut does not end Hosted UI sessions, so after "sign out everywhere" a browser could sign
+    straight back in through one: a sign-in that authenticated before the user last signed out everywhere (its
+    `auth_time`) starts again with `prompt=login`, and the password is asked for.
+    """
     try:
         sign_in = state().oidc.finish_sign_in()
+        if predates_sign_out_everywhere(sign_in):
+            metrics.SIGN_INS.labels("password_again").inc()
+            state().oidc.revoke(sign_in.tokens.get("refresh_token"))
+            return state().oidc.start_sign_in(sign_in.next_path, password_again=True)
         replaced_refresh_token = sessions.begin(sign_in.user, sign_in.tokens)
     except AuthError as failure:
         metrics.SIGN_INS.labels(type(failure).error).inc()  # the class's code: the instance's may be the IdP's text
@@ -39,6 +48,13 @@ def callback():
     metrics.SIGN_INS.labels("ok").inc()
     state().oidc.revoke(replaced_refresh_token)
     return redirect(sign_in.next_path)
+
+
+def predates_sign_out_everywhere(sign_in) -> bool:
+    signed_out_at = state().store.signed_out_everywhere_at(sign_in.user["sub"])
+    authenticated_at = sign_in.user.get("auth_time")
+    return (signed_out_at is not None and not sign_in.password_again
+            and (authenticated_at is None or authenticated_at < signed_out_at))
 
 
 def logout():
@@ -62,6 +78,7 @@ def logout_everywhere():
     """Cognito's GlobalSignOut (every refresh token of the user dies), then every session of the user here."""
     state().oidc.global_sign_out(access_token())
     state().store.delete_user_sessions(request_state().user.sub)
+    state().store.mark_signed_out_everywhere(request_state().user.sub, state().clock())
     sessions.end()
     metrics.SIGN_OUTS.labels("everywhere").inc()
     return redirect(state().oidc.logout_url())
