@@ -56,7 +56,15 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     app.extensions[EXTENSION] = pool
 
     from local_cognito import i18n, json_api, login_pages, oauth, outbox, self_service, userinfo, well_known
-    from local_cognito import json_api_admin, json_api_auth, json_api_users  # noqa: F401 (register operations)
+    from local_cognito import (  # noqa: F401 (they register their operations)
+        json_api_account,
+        json_api_admin,
+        json_api_auth,
+        json_api_groups,
+        json_api_mfa,
+        json_api_pool,
+        json_api_users,
+    )
 
     csrf = CSRFProtect(app)
     for machine_facing in (oauth.bp, userinfo.bp, json_api.bp):
