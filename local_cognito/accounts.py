@@ -2,8 +2,9 @@
 
 Sign-up, confirmation, resending a code, forgotten passwords, password sign-in (with its lockout) and attribute
 changes behave the same whether a program calls `SignUp` or a person fills in `/signup`; both raise the errors
-in `api_errors`, with Cognito's messages. What a client may learn about whether an account exists follows its `PreventUserExistenceErrors`
-setting (ENABLED: generic answers and simulated code deliveries; LEGACY: `UserNotFoundException`).
+in `api_errors`, with Cognito's messages. What a client may learn about whether an account exists follows its
+`PreventUserExistenceErrors` setting (ENABLED: generic answers and simulated code deliveries; LEGACY:
+`UserNotFoundException`).
 """
 
 from __future__ import annotations

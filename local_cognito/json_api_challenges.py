@@ -24,7 +24,6 @@ from local_cognito.token_issuer import AUTHENTICATION, NEW_PASSWORD_CHALLENGE, U
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 INVALID_SESSION = "Invalid session for the user, session is expired."
-MAX_CODE_FAILURES = 5  # [Uncertain] wrong MFA codes one Session takes before it ends
 
 
 # -- tokens ----------------------------------------------------------------------------------------------------
@@ -96,7 +95,7 @@ def answer(pool, client: AppClient, name: str, token: Any, responses: dict[str, 
         return new_password(pool, client, user, token, responses)
     if name == mfa.SOFTWARE_TOKEN_MFA:
         if not pool.software_tokens.check_code(user.sub, responses.get("SOFTWARE_TOKEN_MFA_CODE", "")):
-            if not pool.accounts.count_session_failure(token, MAX_CODE_FAILURES):
+            if not pool.accounts.count_session_failure(token, mfa.MAX_CODE_FAILURES):
                 raise NotAuthorized(INVALID_SESSION)
             raise CodeMismatch("Invalid code received for user")
     elif not session.data.get("verified"):  # MFA_SETUP, before VerifySoftwareToken succeeded

@@ -22,7 +22,7 @@ from local_cognito.api_errors import (
 from local_cognito.json_api import operations, required
 from local_cognito.json_api_account import access_token_user
 from local_cognito.json_api_admin import admin_user
-from local_cognito.json_api_challenges import INVALID_SESSION, MAX_CODE_FAILURES, open_session
+from local_cognito.json_api_challenges import INVALID_SESSION, open_session
 from local_cognito.store import User
 
 MAX_DEVICE_NAME = 131072
@@ -81,7 +81,7 @@ def verify_software_token(pool, body: dict[str, Any]) -> dict[str, Any]:
     if verified is None:
         raise SoftwareTokenMfaNotFound("Software token has not been associated with the user.")
     if not verified:
-        if challenge is not None and not pool.accounts.count_session_failure(body["Session"], MAX_CODE_FAILURES):
+        if challenge is not None and not pool.accounts.count_session_failure(body["Session"], mfa.MAX_CODE_FAILURES):
             raise NotAuthorized(INVALID_SESSION)
         raise EnableSoftwareTokenMfa("Code mismatch")
     response: dict[str, Any] = {"Status": "SUCCESS"}

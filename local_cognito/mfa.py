@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS software_tokens (
 SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
 MFA_SETUP = "MFA_SETUP"
 DRIFT_STEPS = 1  # a code of the 30-second step before or after the current one is accepted too
+MAX_CODE_FAILURES = 5  # [Uncertain] wrong codes one sign-in (challenge session) takes before it ends
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ class SoftwareTokens:
             db.execute("INSERT INTO software_tokens (sub, pending_secret) VALUES (?, ?) "
                        "ON CONFLICT (sub) DO UPDATE SET pending_secret = excluded.pending_secret", (sub, secret))
         return secret
+
+    def pending_secret(self, sub: str) -> str | None:
+        with self.store.transaction() as db:
+            row = db.execute("SELECT pending_secret FROM software_tokens WHERE sub = ?", (sub,)).fetchone()
+        return row["pending_secret"] if row else None
 
     def verify_pending(self, sub: str, code: str, friendly_name: str | None) -> bool | None:
         """Make the associated secret the verified one if `code` is its current code; None if nothing is pending."""
