@@ -313,7 +313,7 @@ def update_attributes(pool, user: User, changes: Mapping[str, str], *, by_admin:
     A new email address is unverified (and a code is sent to it, the pool verifying emails) unless an
     administrator sets `email_verified` in the same call. Users cannot set what only verification proves.
     """
-    if "sub" in changes or (not by_admin and ADMIN_ONLY_ATTRIBUTES & set(changes)):
+    if not by_admin and ADMIN_ONLY_ATTRIBUTES & set(changes):
         raise NotAuthorized(UNAUTHORIZED_ATTRIBUTE)
     changes = dict(changes)
     new_email = "email" in changes and changes["email"] != user.email

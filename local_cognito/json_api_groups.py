@@ -19,7 +19,9 @@ from local_cognito.store import GroupRecord
 LIST_LIMIT = 60
 # Cognito's pattern is [\p{L}\p{M}\p{S}\p{N}\p{P}]+ (letters, marks, symbols, numbers, punctuation: no spaces).
 GROUP_NAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
-ROLE_ARN = re.compile(r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]*:[\w+=,.@-]+(:[\w+=/,.@-]+)*")
+# The API model's pattern for an ARN.
+ROLE_ARN = re.compile(r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?"
+                      r"(:[\w+=/,.@-]+)?")
 MAX_PRECEDENCE = 2**31 - 1
 MAX_DESCRIPTION = 2048
 
@@ -63,7 +65,8 @@ def group_settings(body: dict[str, Any], current: GroupRecord | None = None) -> 
                                    or not 0 <= precedence <= MAX_PRECEDENCE):
         raise validation_error("precedence", precedence, "Member must have value greater than or equal to 0")
     if role_arn is not None and (not isinstance(role_arn, str) or not ROLE_ARN.fullmatch(role_arn)):
-        raise validation_error("roleArn", role_arn, "Member must satisfy regular expression pattern: arn:...")
+        raise validation_error("roleArn", role_arn, f"Member must satisfy regular expression pattern: "
+                                                    f"{ROLE_ARN.pattern}")
     return description, precedence, role_arn
 
 

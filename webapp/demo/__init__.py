@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from webapp.cognito_auth import CognitoAuth
-from webapp.demo import errors, pages, security, weather
+from webapp.demo import errors, pages, security, two_step, weather
 from webapp.demo.settings import WebSettings
 
 
@@ -22,4 +22,5 @@ def create_app(settings: WebSettings | None = None, *, clock: Callable[[], float
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     weather.init_app(app, settings)
+    two_step.init_app(app, settings)
     return app

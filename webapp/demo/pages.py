@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, render_template
 
 from webapp.cognito_auth import access_token, current_user, login_required
+from webapp.demo import two_step
 
 bp = Blueprint("pages", __name__)
 
@@ -26,7 +27,7 @@ def healthz():
 @login_required
 def profile():
     access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
-    return render_template("profile.html", user=current_user, now=time.time())
+    return render_template("profile.html", user=current_user, now=time.time(), two_step_on=two_step.is_on())
 
 
 @bp.app_template_filter("utc")
