@@ -221,7 +221,8 @@ def mfa_on_pool(tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("mfa-on-pool")
     path = template_with_clients(directory, AdminClient=ADMIN_CLIENT)
-    document = yaml.safe_load(open(path))
+    with open(path) as file:
+        document = yaml.safe_load(file)
     document["Resources"]["UserPool"]["Properties"]["MfaConfiguration"] = "ON"
     with open(path, "w") as file:
         yaml.safe_dump(document, file)
