@@ -297,7 +297,7 @@ def token() -> Response:
 def revoke() -> Response:
     server: CognitoAuthorizationServer = current_app.extensions["local_cognito"].oauth
     if undecodable_basic_credentials():
-        return server.handle_error_response(None, InvalidClientError())
+        return server.handle_error_response(None, InvalidClientError(status_code=401))
     response = server.create_endpoint_response(Revocation.ENDPOINT_NAME)
     response.headers.update(TOKEN_HEADERS)
     if response.status_code == 200:

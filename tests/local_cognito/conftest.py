@@ -203,12 +203,13 @@ ADMIN_CLIENT = {  # a back end's client: administrators' password flow and SRP, 
 
 @pytest.fixture(scope="session")
 def api_pool(tmp_path_factory):
-    """A pool of its own with the template's clients plus a `scripted` (secret) and a `legacy` client."""
+    """A pool of its own with the template's clients plus `scripted` (secret), `legacy`, `admin` (secret, admin
+    password flow, SRP) and `scratch` (for tests that rewrite a client's settings)."""
     from tests.fixtures.local_cognito import start_local_cognito
 
     directory = tmp_path_factory.mktemp("api-pool")
     template = template_with_clients(directory, ScriptedClient=SCRIPTED_CLIENT, LegacyClient=LEGACY_CLIENT,
-                                     AdminClient=ADMIN_CLIENT)
+                                     AdminClient=ADMIN_CLIENT, ScratchClient=SCRATCH_CLIENT)
     handle = start_local_cognito(directory / "state", template=template)
     yield handle
     handle.stop()
