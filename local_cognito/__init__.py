@@ -55,27 +55,9 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     )
     app.extensions[EXTENSION] = pool
 
-    from local_cognito import (
-        i18n,
-        json_api,
-        login_pages,
-        mfa_pages,
-        oauth,
-        outbox,
-        self_service,
-        userinfo,
-        well_known,
-    )
-    from local_cognito import (  # noqa: F401 (they register their operations)
-        json_api_account,
-        json_api_admin,
-        json_api_auth,
-        json_api_groups,
-        json_api_mfa,
-        json_api_pool,
-        json_api_users,
-    )
+    from local_cognito import i18n, json_api, login_pages, mfa_pages, oauth, outbox, self_service, userinfo, well_known
 
+    json_api_operations()
     csrf = CSRFProtect(app)
     for machine_facing in (oauth.bp, userinfo.bp, json_api.bp):
         csrf.exempt(machine_facing)  # called by programs with their own credentials, never by our forms
@@ -86,6 +68,22 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
                       outbox.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def json_api_operations():
+    """The JSON API's table of operations, filled by importing the modules that register them."""
+    from local_cognito import (  # noqa: F401 (they register their operations)
+        json_api_account,
+        json_api_admin,
+        json_api_auth,
+        json_api_groups,
+        json_api_mfa,
+        json_api_pool,
+        json_api_users,
+    )
+    from local_cognito.json_api import operations
+
+    return operations
 
 
 def _init_security_headers(app: Flask) -> None:
