@@ -26,8 +26,8 @@ def healthz():
 @bp.get("/profile")
 @login_required
 def profile():
-    access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
-    return render_template("profile.html", user=current_user, now=time.time(), two_step_on=two_step.is_on())
+    token = access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
+    return render_template("profile.html", user=current_user, now=time.time(), two_step_on=two_step.is_on(token))
 
 
 @bp.app_template_filter("utc")

@@ -57,10 +57,11 @@ class CognitoUserApi:
             config=Config(signature_version=UNSIGNED, connect_timeout=timeout, read_timeout=timeout,
                           retries={"max_attempts": 1, "mode": "standard"}))
 
-    def call(self, operation: str, **parameters):
-        """Call `operation` with the user's access token; Cognito's refusals raise TwoStepRefused."""
+    def call(self, operation: str, token: str | None = None, **parameters):
+        """Call `operation` with the user's access token (`token`, or the session's); Cognito's refusals raise
+        TwoStepRefused, except a wrong code's, which the caller shows."""
         try:
-            return getattr(self.client, operation)(AccessToken=access_token(), **parameters)
+            return getattr(self.client, operation)(AccessToken=token or access_token(), **parameters)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in WRONG_CODE:
                 raise
@@ -78,10 +79,10 @@ def api() -> CognitoUserApi:
     return current_app.extensions[EXTENSION]
 
 
-def is_on() -> bool | None:
+def is_on(token: str) -> bool | None:
     """Whether the user signs in with a code too; None when Cognito cannot say right now."""
     try:
-        user = api().call("get_user")
+        user = api().call("get_user", token)
     except AuthError:
         return None
     return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", [])
