@@ -22,6 +22,10 @@ from local_cognito.accounts import secret_hash
 NEW_PASSWORD = "N3w-Passw0rd!"
 
 
+def attributes(user: dict) -> dict[str, str]:
+    return {item["Name"]: item["Value"] for item in user["UserAttributes"]}
+
+
 def admin_sign_in(pool, idp, email: str, password: str = PASSWORD, client: str = "admin") -> dict:
     info = pool.clients[client]
     parameters = {"USERNAME": email, "PASSWORD": password}
@@ -80,17 +84,16 @@ def test_admin_update_user_attributes_verifies_only_when_told(api_pool, idp, cli
     pool_id = api_pool.pool_id
     idp.admin_update_user_attributes(UserPoolId=pool_id, Username=email, UserAttributes=[
         {"Name": "email", "Value": unverified}, {"Name": "given_name", "Value": "Cy"}])
-    user = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool_id, Username=unverified)["UserAttributes"]}
+    user = attributes(idp.admin_get_user(UserPoolId=pool_id, Username=unverified))
     assert (user["email_verified"], user["given_name"]) == ("false", "Cy")
     assert latest_message(api_pool, unverified)["subject"] == "Your verification code"
     idp.admin_update_user_attributes(UserPoolId=pool_id, Username=unverified, UserAttributes=[
         {"Name": "email", "Value": verified}, {"Name": "email_verified", "Value": "true"}])
-    user = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool_id, Username=verified)["UserAttributes"]}
+    user = attributes(idp.admin_get_user(UserPoolId=pool_id, Username=verified))
     assert user["email_verified"] == "true"
     assert [m for m in outbox(api_pool) if m["recipient"] == verified] == []
     idp.admin_delete_user_attributes(UserPoolId=pool_id, Username=verified, UserAttributeNames=["given_name"])
-    user = {a["Name"] for a in idp.admin_get_user(UserPoolId=pool_id, Username=verified)["UserAttributes"]}
-    assert "given_name" not in user
+    assert "given_name" not in attributes(idp.admin_get_user(UserPoolId=pool_id, Username=verified))
     with raises_api_error("InvalidParameterException"):
         idp.admin_delete_user_attributes(UserPoolId=pool_id, Username=verified, UserAttributeNames=["email"])
 

@@ -67,4 +67,5 @@ def test_group_operations_refuse_unknown_groups_and_bad_values(api_pool, idp):
     with raises_api_error("InvalidParameterException"):
         idp.create_group(UserPoolId=api_pool.pool_id, GroupName="has space")
     with raises_api_error("InvalidParameterException"):
-        idp.create_group(UserPoolId=api_pool.pool_id, GroupName=group_name("bad"), RoleArn="not an ARN, but long enough")
+        idp.create_group(UserPoolId=api_pool.pool_id, GroupName=group_name("bad"),
+                         RoleArn="not an ARN, but long enough")
