@@ -14,9 +14,9 @@ from typing import Callable
 
 import yaml  # noqa: F401 -- the `local` extra: without it (a production install) importing this package fails here
 from authlib.oauth2 import OAuth2Error
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadHost, HTTPException, InternalServerError
 
 from local_cognito.state import LocalCognito
 
@@ -55,18 +55,35 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     )
     app.extensions[EXTENSION] = pool
 
-    from local_cognito import i18n, json_api, login_pages, oauth, outbox, self_service, userinfo, well_known
-    from local_cognito import json_api_admin, json_api_auth, json_api_users  # noqa: F401 (register operations)
+    from local_cognito import i18n, json_api, login_pages, mfa_pages, oauth, outbox, self_service, userinfo, well_known
 
+    json_api_operations()
     csrf = CSRFProtect(app)
     for machine_facing in (oauth.bp, userinfo.bp, json_api.bp):
         csrf.exempt(machine_facing)  # called by programs with their own credentials, never by our forms
     i18n.init_app(app)
     _init_security_headers(app)
     _init_error_pages(app)
-    for blueprint in (well_known.bp, oauth.bp, userinfo.bp, login_pages.bp, self_service.bp, json_api.bp, outbox.bp):
+    for blueprint in (well_known.bp, oauth.bp, userinfo.bp, login_pages.bp, mfa_pages.bp, self_service.bp, json_api.bp,
+                      outbox.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def json_api_operations():
+    """The JSON API's table of operations, filled by importing the modules that register them."""
+    from local_cognito import (  # noqa: F401 (they register their operations)
+        json_api_account,
+        json_api_admin,
+        json_api_auth,
+        json_api_groups,
+        json_api_mfa,
+        json_api_pool,
+        json_api_users,
+    )
+    from local_cognito.json_api import operations
+
+    return operations
 
 
 def _init_security_headers(app: Flask) -> None:
@@ -100,6 +117,8 @@ def _init_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, BadHost):  # no URL can be built for this Host, not even the error page's links
+            return Response(f"{error.code} {error.name}", error.code, mimetype="text/plain")
         return page(error.code or 500, error.name, error.description or "")
 
     @app.errorhandler(Exception)

@@ -1,8 +1,10 @@
-"""`python -m local_cognito`: serve the pool, print its settings, or rotate its signing keys.
+"""`python -m local_cognito`: serve the pool, print its settings, rotate its signing keys, or list the JSON API
+operations it emulates.
 
     python -m local_cognito --port 9229 --state-dir .state/cognito        # serve (loopback only)
     python -m local_cognito env --state-dir .state/cognito --base-url http://localhost:9229
     python -m local_cognito rotate-keys --state-dir .state/cognito
+    python -m local_cognito operations                                    # a Markdown table (the README's)
 
 `env` prints `KEY=value` lines for the web app, the weather API and the machine/CLI clients, e.g.
 `set -a; eval "$(python -m local_cognito env ...)"; set +a`.
@@ -14,15 +16,16 @@ import argparse
 import shlex
 import sys
 
-from local_cognito import DEFAULT_TEMPLATE, create_app, outbox
+from local_cognito import DEFAULT_TEMPLATE, create_app, json_api_operations, outbox
 from local_cognito.state import LocalCognito
 from local_cognito.template import TemplateError
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local_cognito", description=__doc__.split("\n")[0])
-    parser.add_argument("command", nargs="?", choices=["serve", "env", "rotate-keys"], default="serve")
-    parser.add_argument("--state-dir", required=True, help="directory holding users, keys and clients")
+    parser.add_argument("command", nargs="?", choices=["serve", "env", "rotate-keys", "operations"], default="serve")
+    parser.add_argument("--state-dir", help="directory holding users, keys and clients (every command but "
+                                            "operations)")
     parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="CloudFormation template of the pool")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=9229)
@@ -33,6 +36,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "operations":
+        print(json_api_operations().table(), end="")
+        return 0
+    if not args.state_dir:
+        print("error: --state-dir is required", file=sys.stderr)
+        return 2
     host = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     base_url = (args.base_url or f"http://{host}:{args.port}").rstrip("/")
     try:

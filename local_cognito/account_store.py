@@ -8,9 +8,11 @@ messages as "sent", codes included, because showing them is its whole purpose (a
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from local_cognito.store import Store, digest
 
@@ -18,9 +20,11 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS verification_codes (
     sub TEXT NOT NULL REFERENCES users(sub) ON DELETE CASCADE, purpose TEXT NOT NULL, code_hash TEXT NOT NULL,
     expires_at REAL NOT NULL, failures INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sub, purpose));
-CREATE TABLE IF NOT EXISTS challenge_sessions (
-    session_hash TEXT PRIMARY KEY, sub TEXT NOT NULL REFERENCES users(sub) ON DELETE CASCADE,
-    client_id TEXT NOT NULL, challenge TEXT NOT NULL, expires_at REAL NOT NULL);
+DROP TABLE IF EXISTS challenge_sessions;
+CREATE TABLE IF NOT EXISTS auth_sessions (
+    session_hash TEXT PRIMARY KEY, sub TEXT REFERENCES users(sub) ON DELETE CASCADE, client_id TEXT NOT NULL,
+    challenge TEXT NOT NULL, expires_at REAL NOT NULL, data TEXT NOT NULL DEFAULT '{}',
+    failures INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
     created REAL NOT NULL);
@@ -29,14 +33,16 @@ MAX_CODE_FAILURES = 5  # then the code is void and a new one must be requested
 
 
 class CodePurpose(str, Enum):
-    """What a verification code proves, with how long it lives (Cognito: 24 hours to confirm, 1 hour to reset)."""
+    """What a verification code proves, with how long it lives (Cognito: 24 hours to confirm an account or an
+    email address, 1 hour to reset a password)."""
 
     SIGN_UP = "sign-up"
     FORGOT_PASSWORD = "forgot-password"
+    VERIFY_EMAIL = "verify-email"
 
     @property
     def lifetime(self) -> int:
-        return 24 * 3600 if self is CodePurpose.SIGN_UP else 3600
+        return 3600 if self is CodePurpose.FORGOT_PASSWORD else 24 * 3600
 
 
 class CodeCheck(str, Enum):
@@ -48,9 +54,13 @@ class CodeCheck(str, Enum):
 
 @dataclass(frozen=True)
 class ChallengeSession:
-    sub: str
+    """An answer the pool awaits: `challenge` from `sub` (None: an account that does not exist) via `client_id`;
+    `data` is what the answer is checked against (e.g. the SRP exchange so far)."""
+
+    sub: str | None
     client_id: str
     challenge: str
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,27 +111,37 @@ class AccountStore:
                        (sub, purpose.value))
             return CodeCheck.MISMATCH
 
-    # -- challenge sessions (RespondToAuthChallenge's Session) -------------------------------------------------
-    def new_challenge_session(self, sub: str, client_id: str, challenge: str, lifetime: int) -> str:
-        session = secrets.token_urlsafe(96)
+    # -- challenge sessions (RespondToAuthChallenge's Session, SRP's SECRET_BLOCK) -----------------------------
+    def new_challenge_session(self, session: ChallengeSession, lifetime: int, token: str | None = None) -> str:
+        """Store `session` under `token` (a new random one by default) for `lifetime` seconds; the token."""
+        token = token or secrets.token_urlsafe(96)
         now = self.clock()
         with self.store.transaction() as db:
-            db.execute("DELETE FROM challenge_sessions WHERE expires_at < ?", (now,))
-            db.execute("INSERT INTO challenge_sessions VALUES (?, ?, ?, ?, ?)",
-                       (digest(session), sub, client_id, challenge, now + lifetime))
-        return session
+            db.execute("DELETE FROM auth_sessions WHERE expires_at < ?", (now,))
+            db.execute("INSERT INTO auth_sessions VALUES (?, ?, ?, ?, ?, ?, 0)",
+                       (digest(token), session.sub, session.client_id, session.challenge, now + lifetime,
+                        json.dumps(session.data)))
+        return token
 
-    def challenge_session(self, session: str) -> ChallengeSession | None:
+    def challenge_session(self, token: str) -> ChallengeSession | None:
         with self.store.transaction() as db:
-            row = db.execute("SELECT * FROM challenge_sessions WHERE session_hash = ? AND expires_at > ?",
-                             (digest(session), self.clock())).fetchone()
-        return ChallengeSession(row["sub"], row["client_id"], row["challenge"]) if row else None
+            row = db.execute("SELECT * FROM auth_sessions WHERE session_hash = ? AND expires_at > ?",
+                             (digest(token), self.clock())).fetchone()
+        return ChallengeSession(row["sub"], row["client_id"], row["challenge"], json.loads(row["data"])) \
+            if row else None
 
-    def end_challenge_session(self, session: str) -> bool:
+    def count_session_failure(self, token: str, limit: int) -> bool:
+        """Count a wrong answer; False (and the session ends) when it was the `limit`-th."""
+        with self.store.transaction() as db:
+            db.execute("UPDATE auth_sessions SET failures = failures + 1 WHERE session_hash = ?", (digest(token),))
+            return db.execute("DELETE FROM auth_sessions WHERE session_hash = ? AND failures >= ?",
+                              (digest(token), limit)).rowcount == 0
+
+    def end_challenge_session(self, token: str) -> bool:
         """True for the one caller that ends a live session (a session answers one challenge once)."""
         with self.store.transaction() as db:
-            return db.execute("DELETE FROM challenge_sessions WHERE session_hash = ? AND expires_at > ?",
-                              (digest(session), self.clock())).rowcount == 1
+            return db.execute("DELETE FROM auth_sessions WHERE session_hash = ? AND expires_at > ?",
+                              (digest(token), self.clock())).rowcount == 1
 
     # -- outbox ------------------------------------------------------------------------------------------------
     def add_message(self, recipient: str, subject: str, body: str) -> None:

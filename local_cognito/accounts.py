@@ -1,9 +1,10 @@
 """Account flows shared by the JSON API and the Hosted UI's self-service pages: one function per flow.
 
-Sign-up, confirmation, resending a code, forgotten passwords and password sign-in behave the same whether a
-program calls `SignUp` or a person fills in `/signup`; both raise the errors in `api_errors`, with Cognito's
-messages. What a client may learn about whether an account exists follows its `PreventUserExistenceErrors`
-setting (ENABLED: generic answers and simulated code deliveries; LEGACY: `UserNotFoundException`).
+Sign-up, confirmation, resending a code, forgotten passwords, password sign-in (with its lockout) and attribute
+changes behave the same whether a program calls `SignUp` or a person fills in `/signup`; both raise the errors
+in `api_errors`, with Cognito's messages. What a client may learn about whether an account exists follows its
+`PreventUserExistenceErrors` setting (ENABLED: generic answers and simulated code deliveries; LEGACY:
+`UserNotFoundException`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from local_cognito import outbox
 from local_cognito.account_store import CodeCheck, CodePurpose
 from local_cognito.api_errors import (
+    AliasExists,
     CodeMismatch,
     ExpiredCode,
     InvalidParameter,
@@ -40,6 +42,9 @@ from local_cognito.store import (
 )
 
 INCORRECT_LOGIN = "Incorrect username or password."
+UNAUTHORIZED_ATTRIBUTE = "A client attempted to write unauthorized attribute"
+# Attributes only the pool (verification) or an administrator may write.
+ADMIN_ONLY_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
 NOT_FOUND_FOR_CLIENT = "Username/client id combination not found."
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+")
 # The standard attributes of a user pool (custom ones would come from the template's Schema; ours has none).
@@ -183,11 +188,11 @@ def sign_up(pool, client: AppClient, username: Any, password: Any, attributes: M
 
 def send_code(pool, user: User, purpose: CodePurpose) -> CodeDelivery:
     code = pool.accounts.new_code(user.sub, purpose)
-    if purpose is CodePurpose.SIGN_UP:
+    if purpose is CodePurpose.FORGOT_PASSWORD:
+        outbox.send(pool, user.email or user.username, outbox.RESET_SUBJECT, outbox.RESET_BODY.format(code=code))
+    else:
         outbox.send(pool, user.email or user.username, outbox.VERIFICATION_SUBJECT,
                     outbox.VERIFICATION_BODY.format(code=code))
-    else:
-        outbox.send(pool, user.email or user.username, outbox.RESET_SUBJECT, outbox.RESET_BODY.format(code=code))
     return CodeDelivery(mask(user.email or user.username))
 
 
@@ -254,25 +259,95 @@ def confirm_forgot_password(pool, client: AppClient, username: Any, code: Any, p
 # -- password sign-in ------------------------------------------------------------------------------------------
 def password_sign_in(pool, client: AppClient, username: str, password: str) -> User:
     """The user these credentials belong to, CONFIRMED or FORCE_CHANGE_PASSWORD (the caller asks for a new one)."""
-    user = pool.store.verify_login(username, password)
-    if user is None:
-        if legacy_errors(client) and pool.store.find_user(username) is None:
+    user = pool.store.find_user(username)
+    return proven_sign_in(pool, client, user, lambda: pool.store.verify_login(username, password) is not None)
+
+
+def proven_sign_in(pool, client: AppClient, user: User | None, proof: Callable[[], bool]) -> User:
+    """`user`, once `proof()` shows the caller knows their password (a plain password, or SRP's claim).
+
+    The lockout is checked first and counts the outcome. `proof` runs for unknown users too (it spends the same
+    time), and only then is the account's state looked at, so the state is told only to who knows the password.
+    """
+    if user is not None:
+        pool.lockout.check(user.sub)
+    if not proof() or user is None:
+        if user is not None:
+            pool.lockout.failed(user.sub)
+        elif legacy_errors(client):
             raise UserNotFound("User does not exist.")
         raise NotAuthorized(INCORRECT_LOGIN)
+    pool.lockout.succeeded(user.sub)
     if not user.enabled:
         raise NotAuthorized("User is disabled.")
     if user.status == UNCONFIRMED:
         raise UserNotConfirmed("User is not confirmed.")
     if user.status == RESET_REQUIRED:
-        # With PreventUserExistenceErrors ENABLED Cognito answers the generic message here too.
-        raise PasswordResetRequired("Password reset required for the user") if legacy_errors(client) \
-            else NotAuthorized(INCORRECT_LOGIN)
+        raise PasswordResetRequired("Password reset required for the user")
     if user.status == FORCE_CHANGE_PASSWORD and temporary_password_expired(pool, user):
         raise NotAuthorized("Temporary password has expired and must be reset by an administrator.")
     return user
+
+
+def change_password(pool, user: User, previous: Any, proposed: Any) -> None:
+    """ChangePassword: the current password, checked (and locked out) like a sign-in, then the new one."""
+    proposed = check_password_policy(pool, proposed)
+    pool.lockout.check(user.sub)
+    if not isinstance(previous, str) or pool.store.verify_login(user.username, previous) is None:
+        pool.lockout.failed(user.sub)
+        raise NotAuthorized(INCORRECT_LOGIN)
+    pool.lockout.succeeded(user.sub)
+    pool.store.set_password(user.sub, proposed, user.status)
 
 
 def temporary_password_expired(pool, user: User) -> bool:
     """A temporary password lives TemporaryPasswordValidityDays from when it was set (the user's last change)."""
     validity = pool.config.password_policy.temporary_password_validity_days * 86400
     return pool.clock() > user.modified + validity
+
+
+# -- attributes ------------------------------------------------------------------------------------------------
+def update_attributes(pool, user: User, changes: Mapping[str, str], *, by_admin: bool) -> list[CodeDelivery]:
+    """Change a user's attributes; where the codes to verify a new email address went.
+
+    A new email address is unverified (and a code is sent to it, the pool verifying emails) unless an
+    administrator sets `email_verified` in the same call. Users cannot set what only verification proves.
+    """
+    if not by_admin and ADMIN_ONLY_ATTRIBUTES & set(changes):
+        raise NotAuthorized(UNAUTHORIZED_ATTRIBUTE)
+    changes = dict(changes)
+    new_email = "email" in changes and changes["email"] != user.email
+    if new_email:
+        changes["email"] = check_username(pool, changes["email"]) if "email" in pool.config.username_attributes \
+            else changes["email"]
+        changes.setdefault("email_verified", "false")
+    try:
+        pool.store.update_attributes(user.sub, changes)
+    except StoreError as error:
+        raise AliasExists(str(error)) from None
+    updated = pool.store.user(user.sub) or user
+    if new_email and not updated.email_verified and "email" in pool.config.auto_verified_attributes:
+        return [send_code(pool, updated, CodePurpose.VERIFY_EMAIL)]
+    return []
+
+
+def delete_attributes(pool, user: User, names: Any) -> None:
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise InvalidParameter("UserAttributeNames must be a list of attribute names.")
+    if "sub" in names or ("email" in names and "email" in pool.config.username_attributes):
+        raise InvalidParameter("Cannot delete a required attribute or the attribute users sign in with.")
+    pool.store.update_attributes(user.sub, {}, removed=tuple(names))
+
+
+def email_verification_code(pool, user: User, name: Any) -> CodeDelivery:
+    """GetUserAttributeVerificationCode: only email addresses are verified here (no SMS)."""
+    if name != "email" or not user.email:
+        raise InvalidParameter(f"Verification of {name} is not supported; only email can be verified.")
+    return send_code(pool, user, CodePurpose.VERIFY_EMAIL)
+
+
+def verify_email(pool, user: User, name: Any, code: Any) -> None:
+    if name != "email":
+        raise InvalidParameter(f"Verification of {name} is not supported; only email can be verified.")
+    check_code(pool, user, CodePurpose.VERIFY_EMAIL, code)
+    pool.store.update_attributes(user.sub, {"email_verified": "true"})

@@ -80,6 +80,22 @@ class InvalidLambdaResponse(CognitoError):
     code = "InvalidLambdaResponseException"
 
 
+class AliasExists(CognitoError):
+    code = "AliasExistsException"
+
+
+class GroupExists(CognitoError):
+    code = "GroupExistsException"
+
+
+class SoftwareTokenMfaNotFound(CognitoError):
+    code = "SoftwareTokenMFANotFoundException"
+
+
+class EnableSoftwareTokenMfa(CognitoError):
+    code = "EnableSoftwareTokenMFAException"
+
+
 def validation_error(member: str, value: object, constraint: str) -> InvalidParameter:
     """AWS's wording for a request member that breaks the API model's constraints."""
     return InvalidParameter(f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -92,6 +92,15 @@ class ClientSettings:
                 value = properties[api_name]
                 values[attr] = tuple(value) if isinstance(value, list) else value
         values.setdefault("name", properties.get("ClientName") or default_name)
+        for setting in fields(cls):
+            value, default = values.get(setting.name), setting.default
+            if value is None or setting.name not in cls.API_NAMES:
+                continue
+            if isinstance(default, tuple) and not (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
+                raise ClientSettingsError(f"{cls.API_NAMES[setting.name]} must be a list of strings")
+            if setting.name in ("name", "default_redirect_uri", "prevent_user_existence_errors") \
+                    and not isinstance(value, str):
+                raise ClientSettingsError(f"{cls.API_NAMES[setting.name]} must be a string")
         units = {**DEFAULT_UNITS, **dict(values.get("token_validity_units") or {})}
         values["token_validity_units"] = units
         for attr, token in (("access_token_validity", "AccessToken"), ("id_token_validity", "IdToken"),

@@ -96,6 +96,22 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "Le mot de passe ne respecte pas la politique : il doit contenir un chiffre",
         "Password did not conform with policy: Password must have symbol characters":
             "Le mot de passe ne respecte pas la politique : il doit contenir un symbole",
+        # The authenticator steps (mfa_pages.py) and the lockout.
+        "Password attempts exceeded": "Nombre de tentatives de mot de passe dépassé",
+        "Two-step sign-in": "Connexion en deux étapes",
+        "Enter the 6-digit code from your authenticator app.":
+            "Saisissez le code à 6 chiffres de votre application d'authentification.",
+        "Code": "Code",
+        "Invalid code received for user": "Code non valide",
+        "Set up two-step sign-in": "Configurer la connexion en deux étapes",
+        "This account needs an authenticator app. Scan the QR code with it, or enter the secret key by hand, then "
+        "enter the 6-digit code it shows.":
+            "Ce compte a besoin d'une application d'authentification. Scannez le code QR avec elle, ou saisissez la "
+            "clé secrète à la main, puis saisissez le code à 6 chiffres qu'elle affiche.",
+        "QR code of the secret key for your authenticator app":
+            "Code QR de la clé secrète pour votre application d'authentification",
+        "Secret key": "Clé secrète",
+        "Verify and sign in": "Vérifier et se connecter",
     },
     "de": {
         "Sign in": "Anmelden",
@@ -180,6 +196,22 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "Das Passwort entspricht nicht den Regeln: Es braucht eine Ziffer",
         "Password did not conform with policy: Password must have symbol characters":
             "Das Passwort entspricht nicht den Regeln: Es braucht ein Sonderzeichen",
+        # The authenticator steps (mfa_pages.py) and the lockout.
+        "Password attempts exceeded": "Zu viele Passwortversuche",
+        "Two-step sign-in": "Anmeldung in zwei Schritten",
+        "Enter the 6-digit code from your authenticator app.":
+            "Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein.",
+        "Code": "Code",
+        "Invalid code received for user": "Ungültiger Code",
+        "Set up two-step sign-in": "Anmeldung in zwei Schritten einrichten",
+        "This account needs an authenticator app. Scan the QR code with it, or enter the secret key by hand, then "
+        "enter the 6-digit code it shows.":
+            "Dieses Konto braucht eine Authenticator-App. Scannen Sie den QR-Code damit oder geben Sie den geheimen "
+            "Schlüssel von Hand ein, dann den 6-stelligen Code, den sie anzeigt.",
+        "QR code of the secret key for your authenticator app":
+            "QR-Code des geheimen Schlüssels für Ihre Authenticator-App",
+        "Secret key": "Geheimer Schlüssel",
+        "Verify and sign in": "Bestätigen und anmelden",
     },
 }
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}

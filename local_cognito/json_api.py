@@ -9,18 +9,22 @@ boto3 and the AWS CLI (`--endpoint-url`) work against it unchanged. Errors have 
 
 `signed=True` marks the operations AWS requires SigV4 for. The local pool checks only that the request is
 signed (the caller had credentials of some kind), not the signature: it is a development tool on loopback.
+The handler's docstring (its first line) is what the README's table of operations says about it
+(`python -m local_cognito operations` prints that table).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence, TypeVar
 
 from flask import Blueprint, Response, current_app, request
 
-from local_cognito.clients import AppClient, ClientSettings, ClientSettingsError
+from local_cognito.clients import AppClient
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -65,6 +69,15 @@ class OperationRegistry:
     def names(self) -> list[str]:
         return sorted(self._operations)
 
+    def table(self) -> str:
+        """The README's table of emulated operations (Markdown), from the registry and the handlers' docstrings."""
+        rows = ["| Operation | Signed (IAM) | Notes |", "| --- | --- | --- |"]
+        for name in self.names():
+            operation = self._operations[name]
+            summary = " ".join((operation.handler.__doc__ or "").strip().split("\n\n")[0].split())
+            rows.append(f"| `{name}` | {'yes' if operation.signed else 'no'} | {summary} |")
+        return "\n".join(rows) + "\n"
+
 
 operations = OperationRegistry()
 
@@ -84,10 +97,15 @@ def api_error(code: str, message: str) -> Response:
 @bp.post("/")
 def dispatch() -> Response:
     target = request.headers.get("X-Amz-Target", "")
-    operation = operations.get(target[len(TARGET_PREFIX):]) if target.startswith(TARGET_PREFIX) else None
+    name = target.removeprefix(TARGET_PREFIX)
+    operation = operations.get(name) if target.startswith(TARGET_PREFIX) else None
     if operation is None:
-        return api_response({"__type": "UnknownOperationException"}, 400, "UnknownOperationException")
-    body = request.get_json(force=True, silent=True)
+        return api_error("UnknownOperationException", f"{name[:100] or 'An operation without a name'} is not "
+                                                      "emulated by the local Cognito")
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes
+        body = None
     if not isinstance(body, dict) or not is_unicode(body):
         return api_error("SerializationException", "The request body is not a JSON object.")
     if operation.signed and not request.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):
@@ -119,6 +137,22 @@ def required(body: dict[str, Any], name: str) -> Any:
     return value
 
 
+def parameter_map(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """A map member such as `AuthParameters` (absent: empty)."""
+    value = body.get(name) or {}
+    if not isinstance(value, dict):
+        raise ApiError("InvalidParameterException", f"{name} must be a map of strings.")
+    return value
+
+
+def parameter(parameters: dict[str, Any], name: str) -> str:
+    """A required entry of such a map."""
+    value = parameters.get(name)
+    if not isinstance(value, str) or not value:
+        raise ApiError("InvalidParameterException", f"Missing required parameter {name}")
+    return value
+
+
 def check_pool(pool, body: dict[str, Any]) -> None:
     pool_id = required(body, "UserPoolId")
     if pool_id != pool.pool_id:
@@ -132,34 +166,27 @@ def find_client(pool, client_id: str) -> AppClient:
     return client
 
 
-def describe_client(pool, client: AppClient) -> dict[str, Any]:
-    created, modified = pool.store.client_dates(client.client_id)
-    description = {"UserPoolId": pool.pool_id, "ClientId": client.client_id, **client.settings.to_api()}
-    if client.client_secret:
-        description["ClientSecret"] = client.client_secret
-    description.update(CreationDate=created, LastModifiedDate=modified)
-    return description
+T = TypeVar("T")
 
 
-# -- operations ------------------------------------------------------------------------------------------------
-@operations.register("DescribeUserPoolClient", signed=True)
-def describe_user_pool_client(pool, body: dict[str, Any]) -> dict[str, Any]:
-    check_pool(pool, body)
-    return {"UserPoolClient": describe_client(pool, find_client(pool, required(body, "ClientId")))}
-
-
-@operations.register("UpdateUserPoolClient", signed=True)
-def update_user_pool_client(pool, body: dict[str, Any]) -> dict[str, Any]:
-    """Replace the client's settings. As in AWS, an omitted setting goes back to its default."""
-    check_pool(pool, body)
-    client = find_client(pool, required(body, "ClientId"))
-    try:
-        settings = ClientSettings.from_properties(body, default_name=client.name,
-                                                  generate_secret=bool(client.client_secret))
-        settings.validate(pool.config.custom_scopes)
-    except ClientSettingsError as error:
-        raise ApiError(error.code, str(error)) from None
-    if settings.name != client.name and pool.store.client_by_name(settings.name):
-        raise ApiError("InvalidParameterException", f"A client named {settings.name} already exists.")
-    pool.store.update_client_settings(client.client_id, settings)
-    return {"UserPoolClient": describe_client(pool, find_client(pool, client.client_id))}
+def paginate(items: Sequence[T], body: dict[str, Any], *, limit_member: str, token_member: str,
+             maximum: int) -> tuple[Sequence[T], str | None]:
+    """One page of `items` (in a stable order) and the token for the next, from `Limit`/`MaxResults` and
+    `NextToken` as the list operations take them. The token is opaque to callers: the position, encoded."""
+    limit = body.get(limit_member) or maximum
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= maximum:
+        member = limit_member[0].lower() + limit_member[1:]
+        raise ApiError("InvalidParameterException", f"1 validation error detected: Value '{limit}' at '{member}' "
+                                                    f"failed to satisfy constraint: Member must have value less "
+                                                    f"than or equal to {maximum}")
+    token = body.get(token_member)
+    start = 0
+    if token not in (None, ""):
+        try:
+            start = int(base64.urlsafe_b64decode(str(token).encode()).decode())
+        except (ValueError, UnicodeError, binascii.Error):
+            raise ApiError("InvalidParameterException", "Invalid pagination token") from None
+    if start < 0:
+        raise ApiError("InvalidParameterException", "Invalid pagination token")
+    end = start + limit
+    return items[start:end], base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None

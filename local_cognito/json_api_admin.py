@@ -1,5 +1,6 @@
-"""JSON API administration: `AdminCreateUser`, `AdminSetUserPassword`, `AdminConfirmSignUp`, `AdminDeleteUser`,
-`AdminAddUserToGroup`, `AdminGetUser`, `ListUsers`, `AdminUserGlobalSignOut`.
+"""JSON API user administration: `AdminCreateUser`, `AdminSetUserPassword`, `AdminConfirmSignUp`,
+`AdminDeleteUser`, `AdminGetUser`, `AdminUpdateUserAttributes`, `AdminDeleteUserAttributes`, `AdminDisableUser`,
+`AdminEnableUser`, `AdminResetUserPassword`, `AdminUserGlobalSignOut`, `ListUsers`.
 
 In AWS these need SigV4-signed requests from IAM principals. The dispatcher checks only that the request is
 signed; it does not verify signatures (any credentials do: this is a local development pool). Unlike the
@@ -16,16 +17,17 @@ import string
 from typing import Any
 
 from local_cognito import accounts, outbox
+from local_cognito.account_store import CodePurpose
 from local_cognito.api_errors import (
     InvalidParameter,
     NotAuthorized,
-    ResourceNotFound,
     UnsupportedUserState,
     UserNotFound,
     validation_error,
 )
 from local_cognito.json_api import check_pool, operations, required
-from local_cognito.store import CONFIRMED, FORCE_CHANGE_PASSWORD, UNCONFIRMED, User
+from local_cognito.mfa import SOFTWARE_TOKEN_MFA
+from local_cognito.store import CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, UNCONFIRMED, User
 from local_cognito.template import PasswordPolicy
 
 MESSAGE_ACTIONS = ("RESEND", "SUPPRESS")
@@ -46,6 +48,15 @@ def admin_user(pool, body: dict[str, Any]) -> User:
     return user
 
 
+def mfa_settings(pool, user: User) -> dict[str, Any]:
+    """GetUser's and AdminGetUser's MFA members: present only when the user has TOTP enabled."""
+    token = pool.software_tokens.token(user.sub)
+    if not (token.verified and token.enabled):
+        return {}
+    return {"UserMFASettingList": [SOFTWARE_TOKEN_MFA],
+            **({"PreferredMfaSetting": SOFTWARE_TOKEN_MFA} if token.preferred else {})}
+
+
 def new_temporary_password(policy: PasswordPolicy) -> str:
     """Random, with one character of each kind the policy may ask for."""
     kinds = [string.ascii_lowercase, string.ascii_uppercase, string.digits, "!#%+-=_~"]
@@ -58,7 +69,7 @@ def new_temporary_password(policy: PasswordPolicy) -> str:
 
 @operations.register("AdminCreateUser", signed=True)
 def admin_create_user(pool, body: dict[str, Any]) -> dict[str, Any]:
-    """A user with a temporary password (FORCE_CHANGE_PASSWORD), invited through the outbox unless SUPPRESS."""
+    """A user with a temporary password (`FORCE_CHANGE_PASSWORD`), invited through the outbox unless `SUPPRESS`."""
     check_pool(pool, body)
     username = accounts.check_username(pool, required(body, "Username"))
     attributes = accounts.attributes_from_api(body.get("UserAttributes"))
@@ -86,7 +97,7 @@ def admin_create_user(pool, body: dict[str, Any]) -> dict[str, Any]:
 
 @operations.register("AdminSetUserPassword", signed=True)
 def admin_set_user_password(pool, body: dict[str, Any]) -> dict[str, Any]:
-    """A permanent password confirms the user; a temporary one makes them choose a new one at sign-in."""
+    """`Permanent` confirms the user; a temporary password makes them choose a new one at sign-in."""
     user = admin_user(pool, body)
     password = accounts.check_password_policy(pool, required(body, "Password"))
     pool.store.set_password(user.sub, password, CONFIRMED if body.get("Permanent") is True else FORCE_CHANGE_PASSWORD)
@@ -95,7 +106,7 @@ def admin_set_user_password(pool, body: dict[str, Any]) -> dict[str, Any]:
 
 @operations.register("AdminConfirmSignUp", signed=True)
 def admin_confirm_sign_up(pool, body: dict[str, Any]) -> dict[str, Any]:
-    """Confirm without a code. Unlike ConfirmSignUp this does not mark the email as verified."""
+    """Confirms without a code; unlike `ConfirmSignUp` it does not mark the email as verified."""
     user = admin_user(pool, body)
     if user.status != UNCONFIRMED:
         raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
@@ -105,28 +116,67 @@ def admin_confirm_sign_up(pool, body: dict[str, Any]) -> dict[str, Any]:
 
 @operations.register("AdminDeleteUser", signed=True)
 def admin_delete_user(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """The user's tokens stop working at Cognito's endpoints too."""
     pool.store.delete_user(admin_user(pool, body).sub)
-    return {}
-
-
-@operations.register("AdminAddUserToGroup", signed=True)
-def admin_add_user_to_group(pool, body: dict[str, Any]) -> dict[str, Any]:
-    user = admin_user(pool, body)
-    group = required(body, "GroupName")
-    if not isinstance(group, str) or not pool.store.group_exists(group):
-        raise ResourceNotFound("Group not found.")
-    pool.store.add_to_group(user.sub, group)
     return {}
 
 
 @operations.register("AdminGetUser", signed=True)
 def admin_get_user(pool, body: dict[str, Any]) -> dict[str, Any]:
-    return accounts.user_record(admin_user(pool, body), attributes_key="UserAttributes")
+    """Attributes, status, and TOTP MFA settings (`UserMFASettingList`, `PreferredMfaSetting`)."""
+    user = admin_user(pool, body)
+    return {**accounts.user_record(user, attributes_key="UserAttributes"), **mfa_settings(pool, user)}
+
+
+@operations.register("AdminUpdateUserAttributes", signed=True)
+def admin_update_user_attributes(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """A new email is unverified (a code is sent) unless the same call sets `email_verified` to `true`."""
+    user = admin_user(pool, body)
+    changes = accounts.attributes_from_api(required(body, "UserAttributes"))
+    accounts.update_attributes(pool, user, changes, by_admin=True)
+    return {}
+
+
+@operations.register("AdminDeleteUserAttributes", signed=True)
+def admin_delete_user_attributes(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """Not the sign-in email (a required attribute), nor `sub`."""
+    user = admin_user(pool, body)
+    accounts.delete_attributes(pool, user, required(body, "UserAttributeNames"))
+    return {}
+
+
+@operations.register("AdminDisableUser", signed=True)
+def admin_disable_user(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """Sign-in answers "User is disabled."; refresh tokens, Hosted UI sessions and access tokens stop working."""
+    pool.store.set_enabled(admin_user(pool, body).sub, False)
+    return {}
+
+
+@operations.register("AdminEnableUser", signed=True)
+def admin_enable_user(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """Undoes `AdminDisableUser`."""
+    pool.store.set_enabled(admin_user(pool, body).sub, True)
+    return {}
+
+
+@operations.register("AdminResetUserPassword", signed=True)
+def admin_reset_user_password(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """Status `RESET_REQUIRED` and a code in the outbox; sign-in answers `PasswordResetRequiredException` until
+    `ConfirmForgotPassword`."""
+    user = admin_user(pool, body)
+    if not user.email_verified:
+        raise InvalidParameter("Cannot reset password for the user as there is no registered/verified email or "
+                               "phone_number")
+    if user.status == UNCONFIRMED:
+        raise NotAuthorized("User password cannot be reset in the current state.")
+    pool.store.set_status(user.sub, RESET_REQUIRED)
+    accounts.send_code(pool, user, CodePurpose.FORGOT_PASSWORD)
+    return {}
 
 
 @operations.register("AdminUserGlobalSignOut", signed=True)
 def admin_user_global_sign_out(pool, body: dict[str, Any]) -> dict[str, Any]:
-    """Like GlobalSignOut, by an administrator: every refresh token of the user stops working."""
+    """Like `GlobalSignOut`, by an administrator: every refresh token of the user stops working."""
     pool.store.revoke_user_tokens(admin_user(pool, body).sub)
     return {}
 
@@ -134,7 +184,7 @@ def admin_user_global_sign_out(pool, body: dict[str, Any]) -> dict[str, Any]:
 # -- ListUsers -------------------------------------------------------------------------------------------------
 @operations.register("ListUsers", signed=True)
 def list_users(pool, body: dict[str, Any]) -> dict[str, Any]:
-    """Users in creation order, `Limit` (at most 60) at a time, optionally filtered; `PaginationToken` goes on."""
+    """In creation order, `Limit` (at most 60) at a time; `Filter` with `=` or `^=` on the searchable attributes."""
     check_pool(pool, body)
     limit = body.get("Limit") or LIST_USERS_LIMIT
     if not isinstance(limit, int) or not 0 < limit <= LIST_USERS_LIMIT:

@@ -23,6 +23,7 @@ def client_with_secret_hash(pool, body: dict[str, Any]) -> tuple[AppClient, str]
 
 @operations.register("SignUp", signed=False)
 def sign_up(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """An unconfirmed user; the confirmation code goes to the outbox."""
     client, username = client_with_secret_hash(pool, body)
     attributes = accounts.attributes_from_api(body.get("UserAttributes"))
     return accounts.sign_up(pool, client, username, required(body, "Password"), attributes).to_api()
@@ -30,6 +31,7 @@ def sign_up(pool, body: dict[str, Any]) -> dict[str, Any]:
 
 @operations.register("ConfirmSignUp", signed=False)
 def confirm_sign_up(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """Confirms the user and verifies their email."""
     client, username = client_with_secret_hash(pool, body)
     accounts.confirm_sign_up(pool, client, username, required(body, "ConfirmationCode"))
     return {}
@@ -37,18 +39,21 @@ def confirm_sign_up(pool, body: dict[str, Any]) -> dict[str, Any]:
 
 @operations.register("ResendConfirmationCode", signed=False)
 def resend_confirmation_code(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """A new code for an unconfirmed user (the latest code is the one that works)."""
     client, username = client_with_secret_hash(pool, body)
     return {"CodeDeliveryDetails": accounts.resend_confirmation_code(pool, client, username).to_api()}
 
 
 @operations.register("ForgotPassword", signed=False)
 def forgot_password(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """A reset code to a verified email; a simulated delivery for no account (`PreventUserExistenceErrors`)."""
     client, username = client_with_secret_hash(pool, body)
     return {"CodeDeliveryDetails": accounts.forgot_password(pool, client, username).to_api()}
 
 
 @operations.register("ConfirmForgotPassword", signed=False)
 def confirm_forgot_password(pool, body: dict[str, Any]) -> dict[str, Any]:
+    """The code and a new password; also ends `RESET_REQUIRED`."""
     client, username = client_with_secret_hash(pool, body)
     accounts.confirm_forgot_password(pool, client, username, required(body, "ConfirmationCode"),
                                      required(body, "Password"))

@@ -3,7 +3,8 @@
 `/oauth2/authorize` fails two ways. With a known client and a registered redirect URI, every error goes back to
 that URI as `error=...&state=...`; otherwise the user gets an error page on this domain and is never redirected
 (an open redirector otherwise). Parameter checks beyond client and redirect URI are Authlib's grant validation
-(response type, scope, PKCE); sign-in, the session cookie and `prompt` are handled here.
+(response type, scope, PKCE); sign-in, the session cookie and `prompt` are handled here, and what may follow the
+password: a new password (a temporary one was used), then the authenticator's code or its setup (`mfa_pages`).
 """
 
 from __future__ import annotations
@@ -19,23 +20,23 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired
 
-from local_cognito import browser_session
+from local_cognito import accounts, browser_session, mfa
+from local_cognito.account_store import ChallengeSession
+from local_cognito.api_errors import CognitoError, PasswordResetRequired, UserNotConfirmed
 from local_cognito.clients import AppClient
 from local_cognito.oauth import SignedInUser
-from local_cognito.store import CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, UNCONFIRMED, User
+from local_cognito.store import CONFIRMED, FORCE_CHANGE_PASSWORD, User
 
 bp = Blueprint("login_pages", __name__)
 
 # What /logout's sign-in-again form carries over to /login (reference §1.6).
 RELOGIN_PARAMETERS = ("client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "code_challenge",
                       "code_challenge_method", "lang")
-INCORRECT_LOGIN = "Incorrect username or password."
-STATUS_MESSAGES = {
-    UNCONFIRMED: "User is not confirmed.",
-    RESET_REQUIRED: "Password reset required for the user",
-}
 # How long the "change your temporary password" step may take: the client's AuthSessionValidity (3 minutes).
 NEW_PASSWORD_SESSION_KEY = "new_password_for"
+# The MFA step's server-side challenge session (the cookie holds only its random handle).
+MFA_SESSION_KEY = "mfa_session"
+MFA_PAGES = {mfa.SOFTWARE_TOKEN_MFA: "mfa_pages.code", mfa.MFA_SETUP: "mfa_pages.setup"}
 
 
 class LoginForm(FlaskForm):
@@ -142,12 +143,12 @@ def login():
         if signed_in:
             return issue_code(checked, signed_in)
     elif form.validate_on_submit():
-        user = authenticate(form)
+        user = authenticate(checked.client, form)
         if user is not None and user.status == FORCE_CHANGE_PASSWORD:
             session[NEW_PASSWORD_SESSION_KEY] = {"sub": user.sub, "until": _pool().clock() + 180}
             return render_template("new_password.html", form=NewPasswordForm(formdata=None))
         if user is not None:
-            return sign_in(checked, user)
+            return after_password(checked, user)
     elif signed_in and request.args.get("prompt") != "login":
         return render_template("continue.html", name=signed_in.user.email or signed_in.user.username,
                                different_user=f"{url_for('login_pages.login')}?{_with_prompt_login()}")
@@ -163,6 +164,16 @@ def sign_in(checked: AuthorizeRequest, user: User) -> Response:
     response = issue_code(checked, signed_in)
     browser_session.start(response, signed_in)
     return response
+
+
+def after_password(checked: AuthorizeRequest, user: User) -> Response:
+    """Signed in, or on to the authenticator step the pool's MFA configuration asks for."""
+    step = mfa.required_step(_pool(), user.sub)
+    if step is None:
+        return sign_in(checked, user)
+    session[MFA_SESSION_KEY] = _pool().accounts.new_challenge_session(
+        ChallengeSession(user.sub, checked.client.client_id, step), checked.client.settings.auth_session_validity * 60)
+    return redirect(f"{url_for(MFA_PAGES[step])}?{query_string()}")
 
 
 def set_new_password(checked: AuthorizeRequest):
@@ -181,24 +192,21 @@ def set_new_password(checked: AuthorizeRequest):
         if problem is None:
             pool.store.set_password(user.sub, form.new_password.data, CONFIRMED)
             session.pop(NEW_PASSWORD_SESSION_KEY, None)
-            return sign_in(checked, pool.store.user(user.sub) or user)
+            return after_password(checked, pool.store.user(user.sub) or user)
         form.new_password.errors.append(problem)
     return render_template("new_password.html", form=form), 400
 
 
-def authenticate(form: LoginForm) -> User | None:
-    """The user who may sign in with these credentials; otherwise None, with the reason next to a field."""
-    user = _pool().store.verify_login(form.username.data.strip(), form.password.data)
-    if user is None:
-        form.password.errors.append(INCORRECT_LOGIN)
-        return None
-    if not user.enabled:
-        form.password.errors.append("User is disabled.")
-        return None
-    if user.status not in (CONFIRMED, FORCE_CHANGE_PASSWORD):
-        form.username.errors.append(STATUS_MESSAGES.get(user.status, INCORRECT_LOGIN))
-        return None
-    return user
+def authenticate(client: AppClient, form: LoginForm) -> User | None:
+    """The user who may sign in with these credentials (as in the JSON API, lockout included); otherwise None,
+    with the reason next to the field it is about."""
+    try:
+        return accounts.password_sign_in(_pool(), client, form.username.data.strip(), form.password.data)
+    except (UserNotConfirmed, PasswordResetRequired) as error:
+        form.username.errors.append(error.message)
+    except CognitoError as error:
+        form.password.errors.append(error.message)
+    return None
 
 
 def _with_prompt_login() -> str:

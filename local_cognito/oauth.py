@@ -9,6 +9,7 @@ atomically, no new refresh token unless the client enables rotation, custom scop
 
 from __future__ import annotations
 
+import base64
 import threading
 import uuid
 from collections import Counter
@@ -271,14 +272,32 @@ class Revocation(RevocationEndpoint):
         return status, "", headers
 
 
+def undecodable_basic_credentials() -> bool:
+    """True for Basic credentials that are not UTF-8 text, which Authlib's parser fails on with an uncaught
+    UnicodeDecodeError; for Cognito they are just credentials that do not authenticate anyone."""
+    scheme, _, credentials = flask_request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        base64.b64decode(credentials.strip()).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError alike
+        return True
+    return False
+
+
 @bp.post("/oauth2/token")
 def token() -> Response:
-    return current_app.extensions["local_cognito"].oauth.create_token_response()
+    server: CognitoAuthorizationServer = current_app.extensions["local_cognito"].oauth
+    if undecodable_basic_credentials():
+        return server.handle_error_response(None, InvalidClientError(status_code=400))
+    return server.create_token_response()
 
 
 @bp.post("/oauth2/revoke")
 def revoke() -> Response:
     server: CognitoAuthorizationServer = current_app.extensions["local_cognito"].oauth
+    if undecodable_basic_credentials():
+        return server.handle_error_response(None, InvalidClientError(status_code=401))
     response = server.create_endpoint_response(Revocation.ENDPOINT_NAME)
     response.headers.update(TOKEN_HEADERS)
     if response.status_code == 200:

@@ -17,6 +17,8 @@ from local_cognito import pre_token_generation
 from local_cognito.account_store import AccountStore
 from local_cognito.clients import AppClient
 from local_cognito.keys import KeyRing
+from local_cognito.lockout import Lockout
+from local_cognito.mfa import SoftwareTokens
 from local_cognito.oauth import CognitoAuthorizationServer
 from local_cognito.store import CONFIRMED, Store
 from local_cognito.template import PoolConfig, TemplateError, load_pool_config
@@ -64,8 +66,8 @@ class LocalCognito:
     def __init__(self, *, state_dir: str | Path, base_url: str, template: str | Path, region: str = "us-east-1",
                  clock: Callable[[], float] = time.time, token_lifetime: int | None = None):
         self.clock = clock
-        self.store = Store(state_dir, clock)
-        self.pool_id = self.store.meta("pool_id", lambda: new_pool_id(region)) or ""
+        self.store = Store(state_dir, clock, new_pool_id=lambda: new_pool_id(region))
+        self.pool_id = self.store.pool_id
         self.region = self.pool_id.split("_", 1)[0]
         self.config: PoolConfig = load_pool_config(template, region=self.region)
         self.base_url = base_url.rstrip("/")
@@ -74,6 +76,8 @@ class LocalCognito:
         self.keys = KeyRing(self.store)
         self.keys.ensure_keys()
         self.accounts = AccountStore(self.store)
+        self.lockout = Lockout(self.store)
+        self.software_tokens = SoftwareTokens(self.store)
         self.tokens = TokenIssuer(issuer=self.issuer, keys=self.keys, store=self.store, clock=clock,
                                   lifetime_override=token_lifetime, claims_hook=self._pre_token_generation(template))
         self._sync_template()

@@ -4,7 +4,9 @@ SQLite in WAL mode lets the threaded server and the command-line tools (`rotate-
 state at once. Each operation opens its own short connection; writes that must be atomic (consuming a code,
 rotating a refresh token) run in one `BEGIN IMMEDIATE` transaction or one conditional UPDATE.
 Secrets are stored only as hashes where the real service never has to show them again (passwords, refresh
-tokens, session ids); client secrets are stored as-is because DescribeUserPoolClient returns them.
+tokens, session ids); client secrets are stored as-is because DescribeUserPoolClient returns them. A password
+is kept twice, as a scrypt hash (for the password flows) and as an SRP verifier (for `USER_SRP_AUTH`), both set
+together wherever a password is.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Callable, Iterator
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from local_cognito import srp
 from local_cognito.clients import AppClient, ClientSettings
 
 SCHEMA = """
@@ -55,6 +58,9 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS keys (
     kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, created REAL NOT NULL, retired_at REAL, jwk TEXT NOT NULL);
 """
+# Columns added after state directories existed: ALTER TABLE adds them to an older database on start.
+ADDED_COLUMNS = (("users", "srp_salt", "TEXT"), ("users", "srp_verifier", "TEXT"), ("groups", "role_arn", "TEXT"),
+                 ("groups", "modified", "REAL"))
 
 # User statuses, as Cognito names them.
 CONFIRMED = "CONFIRMED"
@@ -87,6 +93,8 @@ class User:
     modified: float
     groups: tuple[str, ...] = ()
     password_hash: str | None = field(default=None, repr=False)
+    srp_salt: str | None = field(default=None, repr=False)
+    srp_verifier: str | None = field(default=None, repr=False)
 
     @property
     def email(self) -> str | None:
@@ -95,6 +103,18 @@ class User:
     @property
     def email_verified(self) -> bool:
         return self.attributes.get("email_verified") == "true"
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    """A group as GetGroup and ListGroups describe it."""
+
+    name: str
+    description: str
+    precedence: int | None
+    role_arn: str | None
+    created: float
+    modified: float
 
 
 @dataclass(frozen=True)
@@ -151,7 +171,8 @@ class BrowserSession:
 class Store:
     """All reads and writes of the state directory's database."""
 
-    def __init__(self, state_dir: str | Path, clock: Callable[[], float] = time.time):
+    def __init__(self, state_dir: str | Path, clock: Callable[[], float] = time.time, *,
+                 new_pool_id: Callable[[], str]):
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.state_dir / "local-cognito.sqlite3"
@@ -159,6 +180,11 @@ class Store:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            for table, column, declaration in ADDED_COLUMNS:
+                if column not in {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        # Chosen on first start and kept: it names the pool, and SRP verifiers are derived from it.
+        self.pool_id = self.meta("pool_id", new_pool_id) or ""
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -258,13 +284,16 @@ class Store:
         sub = str(uuid.uuid4())
         now = self.clock()
         attributes = {**attributes, "sub": sub}
-        password_hash = generate_password_hash(password) if password is not None else None
+        username = username or sub
+        password_hash, salt, verifier = self._password_record(username, password) if password is not None \
+            else (None, None, None)
         try:
             with self.transaction() as db:
                 db.execute(
-                    "INSERT INTO users VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                    (sub, username or sub, _login_key(login), password_hash, status, json.dumps(attributes), now,
-                     now),
+                    "INSERT INTO users (sub, username, login, password_hash, status, enabled, attributes, created, "
+                    "modified, srp_salt, srp_verifier) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                    (sub, username, _login_key(login), password_hash, status, json.dumps(attributes), now, now, salt,
+                     verifier),
                 )
         except sqlite3.IntegrityError:
             raise StoreError("An account with the given email already exists.", "UsernameExistsException") from None
@@ -279,7 +308,8 @@ class Store:
             "SELECT ug.group_name FROM user_groups ug JOIN groups g ON g.name = ug.group_name WHERE ug.sub = ? "
             "ORDER BY g.precedence IS NULL, g.precedence, g.name", row["sub"]))
         return User(row["sub"], row["username"], row["status"], bool(row["enabled"]), json.loads(row["attributes"]),
-                    row["created"], row["modified"], groups, row["password_hash"])
+                    row["created"], row["modified"], groups, row["password_hash"], row["srp_salt"],
+                    row["srp_verifier"])
 
     def user(self, sub: str) -> User | None:
         return self._user(self._one("SELECT * FROM users WHERE sub = ?", sub))
@@ -306,16 +336,27 @@ class Store:
         if user is None or not user.password_hash:
             check_password_hash(self._dummy_hash, password)
             return None
-        return user if check_password_hash(user.password_hash, password) else None
+        if not check_password_hash(user.password_hash, password):
+            return None
+        if user.srp_verifier is None:  # a password set before SRP existed here: SRP works from now on
+            self.set_password(user.sub, password, user.status)
+        return user
 
     @cached_property
     def _dummy_hash(self) -> str:
         return generate_password_hash(uuid.uuid4().hex)
 
+    def _password_record(self, username: str, password: str) -> tuple[str, str, str]:
+        """The scrypt hash, SRP salt and SRP verifier of a password."""
+        return (generate_password_hash(password), *srp.new_verifier(self.pool_id, username, password))
+
     def set_password(self, sub: str, password: str, status: str) -> None:
+        row = self._one("SELECT username FROM users WHERE sub = ?", sub)
+        if row is None:
+            return
         with self.transaction() as db:
-            db.execute("UPDATE users SET password_hash = ?, status = ?, modified = ? WHERE sub = ?",
-                       (generate_password_hash(password), status, self.clock(), sub))
+            db.execute("UPDATE users SET password_hash = ?, srp_salt = ?, srp_verifier = ?, status = ?, modified = ? "
+                       "WHERE sub = ?", (*self._password_record(row["username"], password), status, self.clock(), sub))
 
     def set_status(self, sub: str, status: str) -> None:
         with self.transaction() as db:
@@ -325,14 +366,19 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE users SET enabled = ?, modified = ? WHERE sub = ?", (int(enabled), self.clock(), sub))
 
-    def update_attributes(self, sub: str, changes: dict[str, str]) -> None:
-        with self.transaction() as db:
-            row = db.execute("SELECT attributes FROM users WHERE sub = ?", (sub,)).fetchone()
-            if row is None:
-                return
-            attributes = {**json.loads(row["attributes"]), **changes}
-            db.execute("UPDATE users SET attributes = ?, login = ?, modified = ? WHERE sub = ?",
-                       (json.dumps(attributes), _login_key(attributes.get("email")), self.clock(), sub))
+    def update_attributes(self, sub: str, changes: dict[str, str], removed: tuple[str, ...] = ()) -> None:
+        """Set `changes` and drop `removed`; the email is the sign-in name, so it must stay unique."""
+        try:
+            with self.transaction() as db:
+                row = db.execute("SELECT attributes FROM users WHERE sub = ?", (sub,)).fetchone()
+                if row is None:
+                    return
+                attributes = {k: v for k, v in {**json.loads(row["attributes"]), **changes}.items()
+                              if k not in removed}
+                db.execute("UPDATE users SET attributes = ?, login = ?, modified = ? WHERE sub = ?",
+                           (json.dumps(attributes), _login_key(attributes.get("email")), self.clock(), sub))
+        except sqlite3.IntegrityError:
+            raise StoreError("An account with the given email already exists.", "AliasExistsException") from None
 
     def delete_user(self, sub: str) -> None:
         with self.transaction() as db:
@@ -340,17 +386,46 @@ class Store:
             db.execute("UPDATE origins SET revoked_at = ? WHERE sub = ? AND revoked_at IS NULL", (self.clock(), sub))
             db.execute("DELETE FROM sessions WHERE sub = ?", (sub,))
 
-    def ensure_group(self, name: str, description: str = "", precedence: int | None = None) -> None:
+    def ensure_group(self, name: str, description: str = "", precedence: int | None = None,
+                     role_arn: str | None = None) -> bool:
+        """Create the group unless it exists; True if this call created it."""
+        now = self.clock()
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO groups VALUES (?, ?, ?, ?)", (name, description, precedence,
-                                                                             self.clock()))
+            return db.execute("INSERT OR IGNORE INTO groups (name, description, precedence, created, role_arn, "
+                              "modified) VALUES (?, ?, ?, ?, ?, ?)",
+                              (name, description, precedence, now, role_arn, now)).rowcount == 1
+
+    def group(self, name: str) -> GroupRecord | None:
+        row = self._one("SELECT * FROM groups WHERE name = ?", name)
+        return _group(row) if row else None
 
     def group_exists(self, name: str) -> bool:
-        return self._one("SELECT 1 FROM groups WHERE name = ?", name) is not None
+        return self.group(name) is not None
+
+    def groups(self) -> list[GroupRecord]:
+        return [_group(row) for row in self._all("SELECT * FROM groups ORDER BY name")]
+
+    def update_group(self, name: str, description: str, precedence: int | None, role_arn: str | None) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE groups SET description = ?, precedence = ?, role_arn = ?, modified = ? WHERE name = ?",
+                       (description, precedence, role_arn, self.clock(), name))
+
+    def delete_group(self, name: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM groups WHERE name = ?", (name,))
+
+    def group_members(self, name: str) -> list[User]:
+        rows = self._all("SELECT u.* FROM users u JOIN user_groups ug ON ug.sub = u.sub WHERE ug.group_name = ? "
+                         "ORDER BY u.created, u.sub", name)
+        return [user for user in map(self._user, rows) if user]
 
     def add_to_group(self, sub: str, group: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR IGNORE INTO user_groups VALUES (?, ?)", (sub, group))
+
+    def remove_from_group(self, sub: str, group: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM user_groups WHERE sub = ? AND group_name = ?", (sub, group))
 
     # -- authorization codes -----------------------------------------------------------------------------------
     def save_code(self, code: AuthorizationCode) -> None:
@@ -460,6 +535,11 @@ class Store:
         rows = self._all("SELECT * FROM keys WHERE retired_at IS NULL AND (? IS NULL OR purpose = ?) "
                          "ORDER BY created DESC, rowid DESC", purpose, purpose)
         return [(row["kid"], row["purpose"], json.loads(row["jwk"])) for row in rows]
+
+
+def _group(row: sqlite3.Row) -> GroupRecord:
+    return GroupRecord(row["name"], row["description"], row["precedence"], row["role_arn"], row["created"],
+                       row["modified"] if row["modified"] is not None else row["created"])
 
 
 def _login_key(login: str | None) -> str | None:

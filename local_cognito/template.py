@@ -94,6 +94,7 @@ class ResourceServer:
     identifier: str
     name: str
     scope_names: tuple[str, ...]
+    scope_descriptions: tuple[str, ...] = ()
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -128,10 +129,20 @@ class PoolConfig:
     functions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     pool_logical_id: str = ""
     client_logical_ids: Mapping[str, str] = field(default_factory=dict)  # logical id -> ClientName
+    # OFF, OPTIONAL or ON, and the factors the pool offers (only SOFTWARE_TOKEN_MFA is emulated).
+    mfa_configuration: str = "OFF"
+    enabled_mfas: tuple[str, ...] = ()
+    # The user pool's properties as the template resolves them, for DescribeUserPool.
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def custom_scopes(self) -> frozenset[str]:
         return frozenset(scope for server in self.resource_servers for scope in server.scopes)
+
+    @property
+    def totp_mfa(self) -> bool:
+        """Whether users may (OPTIONAL) or must (ON) sign in with an authenticator app's code."""
+        return self.mfa_configuration != "OFF" and "SOFTWARE_TOKEN_MFA" in self.enabled_mfas
 
 
 def load_pool_config(path: str | Path, *, region: str = "us-east-1", stack_name: str = "local") -> PoolConfig:
@@ -176,6 +187,9 @@ def _build_pool_config(document: Any, *, region: str, stack_name: str) -> PoolCo
         client_logical_ids[logical_id] = settings.name
     domains = by_type.get(USER_POOL_DOMAIN, [])
     policy = (pool.get("Policies") or {}).get("PasswordPolicy") or {}
+    mfa = str(pool.get("MfaConfiguration", "OFF"))
+    if mfa not in ("OFF", "OPTIONAL", "ON"):
+        raise TemplateError(f"MfaConfiguration must be OFF, OPTIONAL or ON, not {mfa!r}")
     return PoolConfig(
         name=str(pool.get("UserPoolName") or pool_id),
         username_attributes=tuple(pool.get("UsernameAttributes") or ()),
@@ -203,6 +217,9 @@ def _build_pool_config(document: Any, *, region: str, stack_name: str) -> PoolCo
         functions=dict(by_type.get(LAMBDA_FUNCTION, [])),
         pool_logical_id=pool_id,
         client_logical_ids=client_logical_ids,
+        mfa_configuration=mfa,
+        enabled_mfas=tuple(pool.get("EnabledMfas") or ()),
+        properties=pool,
     )
 
 
@@ -214,10 +231,12 @@ def _resource_server(properties: dict) -> ResourceServer:
     identifier = properties.get("Identifier")
     if not identifier:
         raise TemplateError("a resource server has no Identifier")
-    names = tuple(str(scope["ScopeName"]) for scope in properties.get("Scopes") or ())
+    scopes = properties.get("Scopes") or ()
+    names = tuple(str(scope["ScopeName"]) for scope in scopes)
     if any("/" in name for name in names):
         raise TemplateError(f"resource server {identifier}: a ScopeName may not contain '/'")
-    return ResourceServer(str(identifier), str(properties.get("Name", identifier)), names)
+    return ResourceServer(str(identifier), str(properties.get("Name", identifier)), names,
+                          tuple(str(scope.get("ScopeDescription", "")) for scope in scopes))
 
 
 class _Resolver:

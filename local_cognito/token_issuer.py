@@ -81,7 +81,8 @@ class TokenIssuer:
                     include_id_token: bool | None = None) -> dict[str, Any]:
         """The token response of a code exchange, refresh or InitiateAuth: access, ID, maybe refresh.
 
-        The OAuth endpoints issue an ID token only when `openid` was granted; the JSON API always does.
+        The OAuth endpoints issue an ID token only when `openid` was granted, with `at_hash` (reference §3.1);
+        the JSON API (`include_id_token=True`) always issues one, without `at_hash`, as Cognito's API does.
         """
         now = int(self.clock())
         event_id = str(uuid.uuid4())  # [Uncertain] a new authentication event per issuance, refreshes included
@@ -93,7 +94,8 @@ class TokenIssuer:
         access_token = self._sign(ACCESS, access_claims)
         response: dict[str, Any] = {"access_token": access_token}
         if id_claims is not None:
-            id_claims["at_hash"] = create_half_hash(access_token, "RS256").decode()
+            if include_id_token is None:
+                id_claims["at_hash"] = create_half_hash(access_token, "RS256").decode()
             response["id_token"] = self._sign(ID, id_claims)
         if include_refresh_token:
             response["refresh_token"] = self.new_refresh_token(grant)

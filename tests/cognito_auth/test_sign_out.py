@@ -24,7 +24,9 @@ GLOBAL_SIGN_OUT = "AWSCognitoIdentityProviderService.GlobalSignOut"
 
 
 def csrf_token(http: requests.Session, app_url: str) -> str:
-    page = http.get(f"{app_url}/profile")
+    """The session's CSRF token, from the home page's sign-out form (the profile page calls Cognito's JSON API
+    itself, which would count in the IdP's hits)."""
+    page = http.get(f"{app_url}/")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
 

@@ -9,6 +9,7 @@ from typing import Iterator
 
 import boto3
 import jwt
+import pyotp
 import pytest
 import requests
 from botocore.config import Config
@@ -71,3 +72,25 @@ def raises_api_error(code: str, message: str | None = None) -> Iterator[pytest.E
 def password_sign_in(idp, client_id: str, email: str, password: str = PASSWORD, **extra) -> dict:
     return idp.initiate_auth(AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
                              AuthParameters={"USERNAME": email, "PASSWORD": password, **extra})
+
+
+def confirmed_user(pool, prefix: str = "user", password: str = PASSWORD, **kwargs) -> str:
+    """A confirmed user with a verified email, straight in the store; their email."""
+    email = new_email(prefix)
+    pool.create_user(email, password, **kwargs)
+    return email
+
+
+def totp_code(pool, secret: str, steps: int = 0) -> str:
+    """The authenticator's code at the pool's time (its clock may have been moved), `steps` 30-second steps on."""
+    return pyotp.TOTP(secret).at(pool.clock(), counter_offset=steps)
+
+
+def with_totp(pool, idp, client_id: str, email: str) -> tuple[str, str]:
+    """Sign `email` in and turn TOTP MFA on for them with their access token: (secret, access token)."""
+    access = password_sign_in(idp, client_id, email)["AuthenticationResult"]["AccessToken"]
+    secret = idp.associate_software_token(AccessToken=access)["SecretCode"]
+    idp.verify_software_token(AccessToken=access, UserCode=totp_code(pool, secret))
+    idp.set_user_mfa_preference(AccessToken=access,
+                                SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    return secret, access

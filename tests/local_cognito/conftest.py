@@ -193,18 +193,43 @@ SCRIPTED_CLIENT = {  # a confidential client for the password flow: every call c
 }
 LEGACY_CLIENT = {  # PreventUserExistenceErrors LEGACY: says when an account does not exist
     "ClientName": "legacy", "GenerateSecret": False, "PreventUserExistenceErrors": "LEGACY",
-    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+}
+ADMIN_CLIENT = {  # a back end's client: administrators' password flow and SRP, with a secret
+    "ClientName": "admin", "GenerateSecret": True,
+    "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
 }
 
 
 @pytest.fixture(scope="session")
 def api_pool(tmp_path_factory):
-    """A pool of its own with the template's clients plus a `scripted` (secret) and a `legacy` client."""
+    """A pool of its own with the template's clients plus `scripted` (secret), `legacy`, `admin` (secret, admin
+    password flow, SRP) and `scratch` (for tests that rewrite a client's settings)."""
     from tests.fixtures.local_cognito import start_local_cognito
 
     directory = tmp_path_factory.mktemp("api-pool")
-    template = template_with_clients(directory, ScriptedClient=SCRIPTED_CLIENT, LegacyClient=LEGACY_CLIENT)
+    template = template_with_clients(directory, ScriptedClient=SCRIPTED_CLIENT, LegacyClient=LEGACY_CLIENT,
+                                     AdminClient=ADMIN_CLIENT, ScratchClient=SCRATCH_CLIENT)
     handle = start_local_cognito(directory / "state", template=template)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture(scope="session")
+def mfa_on_pool(tmp_path_factory):
+    """A pool whose template says `MfaConfiguration: ON` (TOTP): every user must set up an authenticator."""
+    import yaml
+
+    directory = tmp_path_factory.mktemp("mfa-on-pool")
+    path = template_with_clients(directory, AdminClient=ADMIN_CLIENT)
+    with open(path) as file:
+        document = yaml.safe_load(file)
+    document["Resources"]["UserPool"]["Properties"]["MfaConfiguration"] = "ON"
+    with open(path, "w") as file:
+        yaml.safe_dump(document, file)
+    from tests.fixtures.local_cognito import start_local_cognito
+
+    handle = start_local_cognito(directory / "state", template=path)
     yield handle
     handle.stop()
 

@@ -94,7 +94,7 @@ def test_a_disabled_user_cannot_sign_in(api_pool, idp, cli):
 @pytest.mark.parametrize(("call", "code", "message"), [
     ({"ClientId": "nosuchclient"}, "ResourceNotFoundException", "User pool client nosuchclient does not exist."),
     ({"AuthFlow": "PASSWORD_PLEASE"}, "InvalidParameterException", None),
-    ({"AuthFlow": "USER_SRP_AUTH"}, "InvalidParameterException", "USER_SRP_AUTH flow not enabled for this client"),
+    ({"AuthFlow": "CUSTOM_AUTH"}, "InvalidParameterException", "CUSTOM_AUTH flow not enabled for this client"),
     ({"AuthParameters": {"PASSWORD": PASSWORD}}, "InvalidParameterException", "Missing required parameter USERNAME"),
     ({"AuthParameters": {"USERNAME": "a@example.com"}}, "InvalidParameterException",
      "Missing required parameter PASSWORD"),

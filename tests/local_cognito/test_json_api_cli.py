@@ -9,21 +9,27 @@ import sys
 
 import pytest
 
-from tests.local_cognito.accounts_support import PASSWORD, claims, new_email
+from tests.local_cognito.accounts_support import PASSWORD, claims, confirmed_user, new_email
+from local_cognito.accounts import secret_hash
 
 
-@pytest.fixture
-def aws(local_cognito, tmp_path):
+def aws_cli(pool, tmp_path):
+    """`run(*args)`: `aws cognito-idp ARGS` against `pool`, with dummy credentials and no configuration files."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
     env.pop("AWS_PROFILE", None)
-    base = [sys.executable, "-m", "awscli", "cognito-idp", "--endpoint-url", local_cognito.url,
-            "--region", local_cognito.region, "--output", "json"]
+    base = [sys.executable, "-m", "awscli", "cognito-idp", "--endpoint-url", pool.url,
+            "--region", pool.region, "--output", "json"]
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([*base, *args], capture_output=True, text=True, env=env, timeout=60)
 
     return run
+
+
+@pytest.fixture
+def aws(local_cognito, tmp_path):
+    return aws_cli(local_cognito, tmp_path)
 
 
 def test_sign_up_confirm_sign_in_and_list_with_the_cli(local_cognito, aws):
@@ -53,3 +59,32 @@ def test_cli_errors_carry_cognitos_exception_and_message(local_cognito, aws):
                   f"USERNAME={local_cognito.demo_user.email},PASSWORD=Wrong-Passw0rd!")
     assert refused.returncode != 0
     assert "(NotAuthorizedException)" in refused.stderr and "Incorrect username or password." in refused.stderr
+
+
+def test_describe_user_pool_list_groups_and_admin_initiate_auth_with_the_cli(local_cognito, aws):
+    described = aws("describe-user-pool", "--user-pool-id", local_cognito.pool_id)
+    assert described.returncode == 0, described.stderr
+    pool = json.loads(described.stdout)["UserPool"]
+    assert (pool["Id"], pool["MfaConfiguration"]) == (local_cognito.pool_id, "OPTIONAL")
+
+    listed = aws("list-groups", "--user-pool-id", local_cognito.pool_id)
+    assert listed.returncode == 0, listed.stderr
+    assert "demo-users" in [group["GroupName"] for group in json.loads(listed.stdout)["Groups"]]
+
+    # The template's clients do not allow the administrators' flow: the CLI shows Cognito's refusal.
+    refused = aws("admin-initiate-auth", "--user-pool-id", local_cognito.pool_id, "--client-id",
+                  local_cognito.clients["cli"].client_id, "--auth-flow", "ADMIN_USER_PASSWORD_AUTH",
+                  "--auth-parameters", f"USERNAME={local_cognito.demo_user.email},PASSWORD=x")
+    assert refused.returncode != 0
+    assert "(InvalidParameterException)" in refused.stderr and "Auth flow not enabled for this client" in refused.stderr
+
+
+def test_admin_initiate_auth_with_the_cli(api_pool, tmp_path):
+    email = confirmed_user(api_pool, "cli-admin")
+    info = api_pool.clients["admin"]
+    signed_in = aws_cli(api_pool, tmp_path)(
+        "admin-initiate-auth", "--user-pool-id", api_pool.pool_id, "--client-id", info.client_id, "--auth-flow",
+        "ADMIN_USER_PASSWORD_AUTH", "--auth-parameters",
+        f"USERNAME={email},PASSWORD={PASSWORD},SECRET_HASH={secret_hash(info.client_id, info.client_secret, email)}")
+    assert signed_in.returncode == 0, signed_in.stderr
+    assert claims(json.loads(signed_in.stdout)["AuthenticationResult"]["IdToken"])["email"] == email

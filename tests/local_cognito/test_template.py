@@ -40,7 +40,11 @@ def test_the_template_describes_the_pool_and_its_clients():
     assert machine.allowed_oauth_flows == ("client_credentials",) and machine.generate_secret
     assert machine.allowed_oauth_scopes == ("weatherapi/read",)
     assert not cli.generate_secret and not cli.allowed_oauth_flows
-    assert set(cli.explicit_auth_flows) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert set(cli.explicit_auth_flows) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
+                                            "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert set(web.explicit_auth_flows) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert (config.mfa_configuration, config.enabled_mfas) == ("OPTIONAL", ("SOFTWARE_TOKEN_MFA",))
+    assert config.totp_mfa
 
 
 def test_short_form_tags_parse(tmp_path):

@@ -10,7 +10,7 @@ from flask import Flask
 
 from webapp import request_log
 from webapp.cognito_auth import CognitoAuth
-from webapp.demo import errors, pages, security, weather
+from webapp.demo import errors, pages, security, two_step, weather
 from webapp.demo.settings import WebSettings
 
 
@@ -24,4 +24,5 @@ def create_app(settings: WebSettings | None = None, *, clock: Callable[[], float
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     weather.init_app(app, settings, clock)
+    two_step.init_app(app, settings)
     return app
