@@ -68,3 +68,19 @@ def test_the_switch_needs_the_forms_csrf_token(webapp, local_cognito):
 def test_signed_out_visitors_are_sent_to_sign_in(webapp):
     response = requests.post(f"{webapp.url}/profile/two-step/off", allow_redirects=False, timeout=10)
     assert (response.status_code, response.headers["Location"]) == (302, "/login")
+
+
+def test_a_token_revoked_elsewhere_ends_the_session_when_cognito_refuses_it(webapp, local_cognito):
+    """The user signed out everywhere from another app (GlobalSignOut with that app's token): Cognito refuses this
+    session's access token although it has not expired, so the session ends rather than showing stale answers."""
+    email = confirmed_user(local_cognito, "demo-two-step-revoked")
+    http = requests.Session()
+    sign_in(http, webapp.url, email, PASSWORD)
+    assert "<strong>Off.</strong>" in http.get(f"{webapp.url}/profile").text
+    idp = cognito_idp(local_cognito)
+    other_app = password_sign_in(idp, local_cognito.clients["cli"].client_id, email)["AuthenticationResult"]
+    idp.global_sign_out(AccessToken=other_app["AccessToken"])
+
+    page = http.get(f"{webapp.url}/profile", allow_redirects=False)
+    assert page.status_code == 401 and "did not accept your sign-in" in page.text
+    assert http.get(f"{webapp.url}/profile", allow_redirects=False).headers["Location"] == "/login?next=/profile"

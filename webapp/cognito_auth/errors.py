@@ -100,6 +100,21 @@ class GlobalSignOutRefused(AuthError):
     )
 
 
+class CognitoRefused(AuthError):
+    """Cognito's JSON API refused an operation made with the user's token; `error` is Cognito's exception name
+    (CodeMismatchException...), and `token_revoked` says the token itself was revoked (signed out everywhere)."""
+
+    status = 502
+    error = "cognito_refused"
+    title = "The sign-in service refused the change"
+    message = "The sign-in service refused the change, so nothing was changed. Please try again later."
+    action = "retry"
+
+    def __init__(self, message: str | None = None, *, error: str | None = None, token_revoked: bool = False):
+        super().__init__(message, error=error)
+        self.token_revoked = token_revoked
+
+
 class SignInFailed(AuthError):
     """Base of everything that stops a sign-in: each page offers to start again, and no session is created."""
 

@@ -1,5 +1,5 @@
 """The app's relying-party client of its Cognito user pool: sign-in through the Hosted UI, refresh, revocation,
-global sign-out and Cognito's logout URL.
+Cognito's JSON API with the user's token (global sign-out among others) and Cognito's logout URL.
 
 Authlib's Flask client runs the authorization code flow (PKCE S256, `state`, `nonce`). We add what it leaves out:
 the discovery document is checked before any flow starts (`cognito_jwt.discovery`); pending flows expire and
@@ -27,6 +27,7 @@ from webapp.bounded_http import BoundedAdapter, BoundedOAuth2Session, CircuitBre
 from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import (
     BadIdentityProviderResponse,
+    CognitoRefused,
     GlobalSignOutRefused,
     IdentityProviderMismatch,
     SignInCancelled,
@@ -386,28 +387,40 @@ class OidcClient:
         """Cognito's GlobalSignOut with the user's access token: every refresh token of the user stops working.
 
         A token Cognito already considers revoked is fine (that is the goal). Any other refusal, such as a token
-        without the aws.cognito.signin.user.admin scope, signed nobody out: GlobalSignOutRefused says so. Anything
-        that keeps the call from completing is TokenServiceUnavailable (try again). A plain POST to Cognito's JSON
-        API at the issuer's origin, which needs no AWS credentials: boto3 would cost every worker tens of megabytes
-        for this one call.
+        without the aws.cognito.signin.user.admin scope, signed nobody out: GlobalSignOutRefused says so.
         """
         try:
-            answer = self.http.post(self.settings.issuer.api_endpoint, data=json.dumps({"AccessToken": access_token}),
-                                    headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.GlobalSignOut",
+            self.user_pool_call("GlobalSignOut", access_token)
+        except CognitoRefused as refusal:
+            if not refusal.token_revoked:
+                raise GlobalSignOutRefused(error=refusal.error) from None
+
+    def user_pool_call(self, operation: str, access_token: str, **parameters) -> dict:
+        """One of Cognito's JSON API operations that the user's own access token authorises (GetUser,
+        GlobalSignOut, AssociateSoftwareToken...): its answer, CognitoRefused with Cognito's exception name for a
+        refusal, or TokenServiceUnavailable for anything that keeps the call from completing (try again).
+
+        A plain POST to the API at the issuer's origin, which needs no AWS credentials: boto3 would cost every
+        worker tens of megabytes, and it logs request bodies (the token) at DEBUG.
+        """
+        try:
+            answer = self.http.post(self.settings.issuer.api_endpoint,
+                                    data=json.dumps({"AccessToken": access_token, **parameters}),
+                                    headers={"X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
                                              "Content-Type": "application/x-amz-json-1.1"},
                                     timeout=call_timeout(), allow_redirects=False)
-            error = {} if answer.status_code == 200 else answer.json()
+            body = answer.json() if answer.content else {}
         except (requests.RequestException, ValueError, RecursionError) as failure:
             raise TokenServiceUnavailable(error=type(failure).__name__) from None
-        if not error:
-            return
-        code = str(error.get("__type", "")).rpartition("#")[2]  # the JSON protocol may prefix a namespace
-        if code == "NotAuthorizedException" and "revoked" in str(error.get("message", "")).lower():
-            return
-        if answer.status_code < 500 and code in ("NotAuthorizedException", "InvalidParameterException",
-                                                 "ForbiddenException"):
-            raise GlobalSignOutRefused(error=code)
-        raise TokenServiceUnavailable(error=code or f"http_{answer.status_code}")
+        if not isinstance(body, dict):
+            raise TokenServiceUnavailable(error="invalid_response")
+        if answer.status_code == 200:
+            return body
+        code = str(body.get("__type", "")).rpartition("#")[2]  # the JSON protocol may prefix a namespace
+        if answer.status_code >= 500 or not code:
+            raise TokenServiceUnavailable(error=code or f"http_{answer.status_code}")
+        raise CognitoRefused(error=code, token_revoked=(code == "NotAuthorizedException"
+                                                        and "revoked" in str(body.get("message", "")).lower()))
 
     def logout_url(self) -> str:
         """Cognito's own /logout (not OIDC RP-initiated logout): clears the Hosted UI session, then comes back."""

@@ -32,7 +32,8 @@ class RequestState:
     `session_expired`: this request found its session timed out (and ended it); `revoke`: that session's refresh
     token, revoked once the response is built. `begun`: this request signed someone in. `store_down`: the store
     failed as the session was opened. `written`: the store key and bytes this request last stored.
-    `calls_deadline`: when this request's time for its calls to Cognito and APIs is up (`call_timeout`)."""
+    `calls_deadline`: when this request's time for its calls to Cognito and APIs is up (`call_timeout`).
+    `refresh_tried`: this request already refreshed its token, or tried to (once is enough)."""
 
     user: CurrentUser | None = None
     private: bool = False
@@ -42,6 +43,7 @@ class RequestState:
     store_down: bool = False
     written: tuple[str, bytes] | None = None
     calls_deadline: float | None = None
+    refresh_tried: bool = False
 
 
 def state() -> AppState:

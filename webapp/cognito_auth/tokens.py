@@ -32,34 +32,50 @@ MIN_VALIDITY = 30
 
 def access_token(*, force_refresh: bool = False) -> str:
     """The session's access token, refreshed first if it reached its ``refresh_at``; a token that is due but
-    still valid for MIN_VALIDITY seconds is returned if refreshing fails.
+    still valid for MIN_VALIDITY seconds is returned if refreshing fails (tried once per request).
 
     `force_refresh`: the caller saw the current token refused (an API answered 401); get another one, unless a
     concurrent request already did.
     """
     if request_state().user is None or "tokens" not in session:
         raise SignInRequired(next_path=current_page())
-    tokens, clock = session["tokens"], state().clock
     # Sessions stored before ``refresh_at`` existed lack it: refreshing them now stores one.
-    if not force_refresh and tokens.get("refresh_at", 0) > clock():
-        return tokens["access_token"]
-    seen_rev = session.get("rev", 0)
-    try:
-        with state().store.locks.hold(store_key(session.sid), wait=call_timeout()):
-            return _refresh_unless_done(seen_rev)
-    except (LockTimeout, requests.Timeout):
-        unavailable = TokenServiceUnavailable(error="refresh_lock_timeout")
-    except TokenServiceUnavailable as error:
-        unavailable = error
+    if not force_refresh and session["tokens"].get("refresh_at", 0) > state().clock():
+        return session["tokens"]["access_token"]
+    if request_state().refresh_tried and not force_refresh:  # once per request, whatever came of it
+        return _valid_token(TokenServiceUnavailable(error="refresh_failed"))
+    request_state().refresh_tried = True
+    failure = _refresh_or_failure()
+    if failure is None:
+        return session["tokens"]["access_token"]
     metrics.REFRESHES.labels("unavailable").inc()
+    log.warning("token refresh failed (%s)", failure.error)
+    if force_refresh:
+        raise failure
+    return _valid_token(failure)
+
+
+def _valid_token(failure: TokenServiceUnavailable) -> str:
+    """The current token if it stays valid long enough for its use, else `failure`."""
     tokens = session["tokens"]
-    if force_refresh or tokens["expires_at"] - clock() < MIN_VALIDITY:
-        raise unavailable
-    log.warning("token refresh failed (%s); using the current token, which is still valid", unavailable.error)
+    if tokens["expires_at"] - state().clock() < MIN_VALIDITY:
+        raise failure
     return tokens["access_token"]
 
 
-def _refresh_unless_done(seen_rev: int) -> str:
+def _refresh_or_failure() -> TokenServiceUnavailable | None:
+    seen_rev = session.get("rev", 0)
+    try:
+        with state().store.locks.hold(store_key(session.sid), wait=call_timeout()):
+            _refresh_unless_done(seen_rev)
+            return None
+    except (LockTimeout, requests.Timeout):
+        return TokenServiceUnavailable(error="refresh_lock_timeout")
+    except TokenServiceUnavailable as error:
+        return error
+
+
+def _refresh_unless_done(seen_rev: int) -> None:
     """Under the session's lock: adopt a refresh another request made meanwhile, or make one and publish it."""
     stored = state().store.load(session.sid)
     if stored is None or "tokens" not in stored:
@@ -71,7 +87,7 @@ def _refresh_unless_done(seen_rev: int) -> str:
     if stored.get("rev", 0) > seen_rev and stored["tokens"]["expires_at"] > state().clock():
         sessions.adopt(stored)
         metrics.REFRESHES.labels("adopted").inc()
-        return stored["tokens"]["access_token"]
+        return
     try:
         tokens, user = state().oidc.refresh(stored["tokens"], stored["user"])
     except RefreshRejected as rejection:
@@ -83,4 +99,3 @@ def _refresh_unless_done(seen_rev: int) -> str:
     sessions.publish()
     sessions.set_user(session)
     metrics.REFRESHES.labels("ok").inc()
-    return tokens["access_token"]

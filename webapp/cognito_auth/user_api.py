@@ -7,6 +7,8 @@ no longer than what is left of the request's time for its calls, and a failing A
 refused before its expiry (revoked, keys rotated, clocks apart), so a 401 gets one forced refresh and one retry; a
 second 401 means this sign-in is no good to the API: the session ends and its refresh token is revoked (keeping it
 would send "Sign in again" straight back here). Other answers are the caller's to read.
+
+`user_pool_call` is the same for Cognito's own JSON API: the account operations a user's access token authorises.
 """
 
 from __future__ import annotations
@@ -20,14 +22,28 @@ import requests
 from webapp.bounded_http import BearerAuth, CircuitBreaker, bounded_session
 from webapp.request_log import HEADER, current_request_id
 from webapp.cognito_auth import metrics
-from webapp.cognito_auth.errors import ApiSignInRejected, ApiTimeout, ApiUnavailable
+from webapp.cognito_auth.errors import ApiSignInRejected, ApiTimeout, ApiUnavailable, CognitoRefused
 from webapp.cognito_auth.next_path import current_page
 from webapp.cognito_auth.sessions import end_and_revoke
-from webapp.cognito_auth.state import call_timeout
+from webapp.cognito_auth.state import call_timeout, state
 from webapp.cognito_auth.tokens import access_token
 from webapp.environment import DEFAULT_HTTP_TIMEOUT
 
 log = logging.getLogger(__name__)
+
+
+def user_pool_call(operation: str, **parameters) -> dict:
+    """Cognito's JSON API `operation` (GetUser, ChangePassword, AssociateSoftwareToken, VerifySoftwareToken,
+    SetUserMFAPreference...) with the session's access token: Cognito's answer, or CognitoRefused carrying its
+    exception name in `error`, or TokenServiceUnavailable. A token Cognito says was revoked (the user signed out
+    everywhere from another app) ends this session like an API's second 401."""
+    try:
+        return state().oidc.user_pool_call(operation, access_token(), **parameters)
+    except CognitoRefused as refusal:
+        if not refusal.token_revoked:
+            raise
+    end_and_revoke()
+    raise ApiSignInRejected("sign-in service", next_path=current_page())
 
 
 class UserApiClient:

@@ -24,5 +24,5 @@ def create_app(settings: WebSettings | None = None, *, clock: Callable[[], float
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     weather.init_app(app, settings, clock)
-    two_step.init_app(app, settings)
+    two_step.init_app(app)
     return app

@@ -34,8 +34,8 @@ def readyz():
 @bp.get("/profile")
 @login_required
 def profile():
-    token = access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
-    return render_template("profile.html", user=current_user, now=time.time(), two_step_on=two_step.is_on(token))
+    access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
+    return render_template("profile.html", user=current_user, now=time.time(), two_step_on=two_step.is_on())
 
 
 @bp.app_template_filter("utc")

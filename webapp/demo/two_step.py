@@ -10,96 +10,43 @@ session; it is never logged.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import pyotp
 import segno
-from botocore.exceptions import BotoCoreError, ClientError
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import validate_csrf
-from wtforms import ValidationError
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 
-from webapp.cognito_auth import AuthError, TokenServiceUnavailable, access_token, current_user, login_required
-from webapp.demo.settings import WebSettings
+from webapp.cognito_auth import (
+    CognitoRefused,
+    TokenServiceUnavailable,
+    check_csrf,
+    current_user,
+    login_required,
+    user_pool_call,
+)
 
 bp = Blueprint("two_step", __name__, url_prefix="/profile/two-step")
-EXTENSION = "demo_two_step"
 SECRET = "two_step_secret"
 ISSUER_NAME = "Cognito Weather"  # how authenticator apps label the account
 WRONG_CODE = ("CodeMismatchException", "EnableSoftwareTokenMFAException")
 
 
-class TwoStepRefused(AuthError):
-    status = 502
-    error = "two_step_refused"
-    title = "Two-step sign-in could not be changed"
-    message = "The sign-in service refused the change, so nothing was changed. Please try again later."
-    action = "retry"
-
-
-class CognitoUserApi:
-    """boto3's client for Cognito's JSON API, built on first use (boto3 costs memory most workers never need).
-
-    The calls are unsigned: the user's access token is the credential."""
-
-    def __init__(self, settings: WebSettings):
-        self.settings = settings
-
-    @cached_property
-    def client(self):
-        import boto3
-        from botocore import UNSIGNED
-        from botocore.config import Config
-
-        timeout = self.settings.http_timeout
-        return boto3.session.Session().client(
-            "cognito-idp", region_name=self.settings.issuer.region, endpoint_url=self.settings.issuer.api_endpoint,
-            config=Config(signature_version=UNSIGNED, connect_timeout=timeout, read_timeout=timeout,
-                          retries={"max_attempts": 1, "mode": "standard"}))
-
-    def call(self, operation: str, token: str | None = None, **parameters):
-        """Call `operation` with the user's access token (`token`, or the session's); Cognito's refusals raise
-        TwoStepRefused, except a wrong code's, which the caller shows."""
-        try:
-            return getattr(self.client, operation)(AccessToken=token or access_token(), **parameters)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in WRONG_CODE:
-                raise
-            raise TwoStepRefused(error=error.response.get("Error", {}).get("Code") or "client_error") from None
-        except BotoCoreError as error:
-            raise TokenServiceUnavailable(error=type(error).__name__) from None
-
-
-def init_app(app: Flask, settings: WebSettings) -> None:
-    app.extensions[EXTENSION] = CognitoUserApi(settings)
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def api() -> CognitoUserApi:
-    return current_app.extensions[EXTENSION]
-
-
-def is_on(token: str) -> bool | None:
+def is_on() -> bool | None:
     """Whether the user signs in with a code too; None when Cognito cannot say right now."""
     try:
-        user = api().call("get_user", token)
-    except AuthError:
+        user = user_pool_call("GetUser")
+    except (CognitoRefused, TokenServiceUnavailable):
         return None
     return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", [])
-
-
-def check_form() -> None:
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
-        abort(400, "This form has expired or was not sent from this site. Go back, reload the page and try again.")
 
 
 @bp.post("/setup")
 @login_required
 def start():
-    check_form()
-    session[SECRET] = api().call("associate_software_token")["SecretCode"]
+    check_csrf()
+    session[SECRET] = user_pool_call("AssociateSoftwareToken")["SecretCode"]
     return redirect(url_for("two_step.setup"))
 
 
@@ -122,17 +69,19 @@ def setup_page(problem: str | None = None):
 @bp.post("/verify")
 @login_required
 def verify():
-    check_form()
+    check_csrf()
     if SECRET not in session:
         return redirect(url_for("pages.profile"))
     code = request.form.get("code", "").strip()
     if not (len(code) == 6 and code.isdigit()):
         return setup_page("Enter the 6 digits your authenticator app shows.")
     try:
-        api().call("verify_software_token", UserCode=code, FriendlyDeviceName=ISSUER_NAME)
-    except ClientError:
+        user_pool_call("VerifySoftwareToken", UserCode=code, FriendlyDeviceName=ISSUER_NAME)
+    except CognitoRefused as refusal:
+        if refusal.error not in WRONG_CODE:
+            raise
         return setup_page("That code is not right. Check the app shows Cognito Weather, and use its newest code.")
-    api().call("set_user_mfa_preference", SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    user_pool_call("SetUserMFAPreference", SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
     session.pop(SECRET, None)
     flash("Two-step sign-in is on: from now on you sign in with your password and a code from your app.", "success")
     return redirect(url_for("pages.profile"))
@@ -141,7 +90,7 @@ def verify():
 @bp.post("/off")
 @login_required
 def turn_off():
-    check_form()
-    api().call("set_user_mfa_preference", SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+    check_csrf()
+    user_pool_call("SetUserMFAPreference", SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
     flash("Two-step sign-in is off: you sign in with your password only.", "success")
     return redirect(url_for("pages.profile"))
