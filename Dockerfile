@@ -22,16 +22,16 @@ RUN python3 -m venv /opt/pip \
  && /opt/pip/bin/pip --python /opt/venv/bin/python install -c constraints.txt /dist/*.whl \
  && rm -r /opt/venv/lib/python3*/site-packages/local_cognito
 
-# The local Cognito (`python -m local_cognito`, the `local` extra) for compose.yaml. A developer tool: never deploy it.
+# The local Cognito (`python -m local_cognito`, the `local` extra) for compose.yaml, which says how it runs; its
+# state goes in /pool. A developer tool: never deploy this stage.
 FROM build AS dev
+ARG PIP_CERT
 RUN python3 -m venv --without-pip /opt/dev \
  && /opt/pip/bin/pip --python /opt/dev/bin/python install -c constraints.txt "$(echo /dist/*.whl)[local]" \
- && install -d -o 10001 -g 10001 /state
+ && install -d -o 10001 -g 10001 /pool
 ENV PATH=/opt/dev/bin:$PATH
 USER 10001:10001
-EXPOSE 9229
-ENTRYPOINT ["python", "-m", "local_cognito"]
-CMD ["--state-dir", "/state", "--host", "0.0.0.0", "--base-url", "http://localhost:9229"]
+WORKDIR /pool
 
 FROM ${BASE} AS runtime
 RUN groupadd --gid 10001 webapp \
