@@ -8,7 +8,8 @@
 ARG BASE=python:3.12-slim
 
 FROM ${BASE} AS build
-# Behind a TLS-inspecting proxy, mount its CA bundle into the build and name it here (see the README).
+# Behind a TLS-inspecting proxy, pip needs the proxy's CA bundle: hand it over as the build secret `ca` and name
+# it here, `--secret id=ca,src=BUNDLE --build-arg PIP_CERT=/run/secrets/ca` (the README says more).
 ARG PIP_CERT
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
@@ -16,7 +17,8 @@ COPY . .
 # pip stays in a venv of its own (/opt/pip): the app's venv holds the app and its dependencies, at the versions
 # of constraints.txt, and nothing else. The wheel carries the local Cognito for its `local` extra; a production
 # install leaves it out, so it is deleted here.
-RUN python3 -m venv /opt/pip \
+RUN --mount=type=secret,id=ca \
+    python3 -m venv /opt/pip \
  && /opt/pip/bin/pip wheel --no-deps --wheel-dir /dist . \
  && python3 -m venv --without-pip /opt/venv \
  && /opt/pip/bin/pip --python /opt/venv/bin/python install -c constraints.txt /dist/*.whl \
@@ -26,7 +28,8 @@ RUN python3 -m venv /opt/pip \
 # state goes in /pool. A developer tool: never deploy this stage.
 FROM build AS dev
 ARG PIP_CERT
-RUN python3 -m venv --without-pip /opt/dev \
+RUN --mount=type=secret,id=ca \
+    python3 -m venv --without-pip /opt/dev \
  && /opt/pip/bin/pip --python /opt/dev/bin/python install -c constraints.txt "$(echo /dist/*.whl)[local]" \
  && install -d -o 10001 -g 10001 /pool
 ENV PATH=/opt/dev/bin:$PATH
@@ -44,7 +47,8 @@ ENV PATH=/opt/venv/bin:$PATH BIND=0.0.0.0:8000 SESSION_DIR=/var/lib/webapp/sessi
 USER 10001:10001
 WORKDIR /var/lib/webapp
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['BIND'].rsplit(':', 1)[1], timeout=4)"]
+HEALTHCHECK --timeout=5s --start-period=10s CMD ["python", "-c", "import os, urllib.request; \
+    urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['BIND'].rsplit(':', 1)[1], timeout=4)"]
 # The command names the app: the web app by default, 'webapp.weather_api:create_app()' for the weather API.
 ENTRYPOINT ["gunicorn", "--config", "/etc/webapp/gunicorn.conf.py"]
 CMD ["webapp:create_app()"]

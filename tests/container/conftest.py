@@ -27,8 +27,6 @@ from tests.servers import require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_IMAGE = "localhost/debian-python:bookworm"
-# Where a build finds the host's CA bundle, for downloads through a TLS-inspecting proxy (see the README).
-BUILD_CA = "/etc/ssl/certs/host-ca.pem"
 
 
 class Podman:
@@ -58,13 +56,15 @@ def base_image(podman: Podman, workdir: Path) -> str:
         return BASE_IMAGE
     debootstrap = require_binary("container", "debootstrap")
     rootfs = workdir / "rootfs"
-    subprocess.run([debootstrap, "--variant=minbase", "--include=python3,python3-venv", "bookworm", str(rootfs)],
-                   check=True, capture_output=True, timeout=900)
+    made = subprocess.run([debootstrap, "--variant=minbase", "--include=python3,python3-venv", "bookworm",
+                           str(rootfs)], capture_output=True, text=True, timeout=900)
+    assert made.returncode == 0, f"debootstrap failed:\n{(made.stdout + made.stderr)[-3000:]}"
     # apt's downloaded packages and package lists are of no use in the image.
     tar = subprocess.Popen(["tar", "-C", str(rootfs), "--exclude=./var/cache/apt/archives/*.deb",
                             "--exclude=./var/lib/apt/lists/*", "-c", "."], stdout=subprocess.PIPE)
-    podman("import", "-", BASE_IMAGE, stdin=tar.stdout, timeout=300)
-    tar.wait(timeout=60)
+    with tar.stdout:
+        podman("import", "-", BASE_IMAGE, stdin=tar.stdout, timeout=300)
+    assert tar.wait(timeout=60) == 0
     shutil.rmtree(rootfs)
     return BASE_IMAGE
 
@@ -76,9 +76,10 @@ def image(podman, tmp_path_factory) -> str:
     # storage but the base.
     build = ["build", "--isolation", "chroot", "--format", "docker", "--layers=false", "--tag", tag,
              "--build-arg", f"BASE={base_image(podman, tmp_path_factory.mktemp('base'))}"]
+    # Downloads from the build may pass through a TLS-inspecting proxy: the build gets the host's CA bundle.
     ca_bundle = os.environ.get("PIP_CERT") or os.environ.get("SSL_CERT_FILE")
     if ca_bundle:
-        build += ["--volume", f"{ca_bundle}:{BUILD_CA}:ro", "--build-arg", f"PIP_CERT={BUILD_CA}"]
+        build += ["--secret", f"id=ca,src={ca_bundle}", "--build-arg", "PIP_CERT=/run/secrets/ca"]
     podman(*build, str(ROOT), timeout=900)
     yield tag
     podman("rmi", tag, check=False)

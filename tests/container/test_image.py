@@ -101,11 +101,10 @@ def test_the_image_health_check_passes(deployment, podman):
 FIND_IN_IMAGE = """
 import importlib.metadata, json, os, re, sys
 names = json.loads(sys.argv[1])
-installed = sorted({re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower() for dist in importlib.metadata.distributions()}
-                   & set(names))
-paths = [os.path.join(folder, name) for top in ("/opt", "/usr", "/var", "/etc") for folder, dirs, files in os.walk(top)
-         for name in dirs + files if "local_cognito" in name]
-print(json.dumps({"installed": installed, "local_cognito": paths}))
+present = {re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower() for dist in importlib.metadata.distributions()}
+paths = [os.path.join(folder, name) for top in ("/opt", "/usr", "/var", "/etc")
+         for folder, dirs, files in os.walk(top) for name in dirs + files if "local_cognito" in name]
+print(json.dumps({"installed": sorted(present & set(names)), "local_cognito": paths}))
 """
 
 
