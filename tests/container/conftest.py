@@ -7,8 +7,9 @@ only on loopback, and the test's servers (the local Cognito, Redis) listen on 12
 
 - `podman` (session): runs podman with tests/container/containers.conf.
 - `image` (session): the runtime image, built once per test session under a tag of its own.
-- `start_container(podman, image, name, port, env, *command)`: a detached container serving on 127.0.0.1:`port`,
-  returned once `/healthz` answers. `env` reaches podman through its environment, not its command line.
+- `start_container(podman, image, name, port, env, *command)`: a detached container serving on 127.0.0.1:`port`
+  (`wait_until_ready()` waits for its `/healthz`). `env` reaches podman through its environment, not its command
+  line.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ class Container:
         raise AssertionError(f"{self.name} did not answer /healthz in {timeout}s:\n{self.logs()[-3000:]}")
 
     def remove(self) -> None:
-        self.podman("rm", "--force", "--time", "2", self.name, check=False)
+        self.podman("rm", "--force", "--time", "0", self.name, check=False)
 
 
 def start_container(podman: Podman, image: str, name: str, port: int, env: dict[str, str], *command: str
@@ -120,10 +121,4 @@ def start_container(podman: Podman, image: str, name: str, port: int, env: dict[
     # No health-check timer (podman would need systemd for it): the tests run the image's check themselves.
     podman("run", "--detach", "--name", name, "--network", "host", "--health-interval", "disable",
            *(f"--env={key}" for key in env), image, *command, env=env)
-    container = Container(podman, name, f"http://127.0.0.1:{port}")
-    try:
-        container.wait_until_ready()
-    except BaseException:
-        container.remove()
-        raise
-    return container
+    return Container(podman, name, f"http://127.0.0.1:{port}")

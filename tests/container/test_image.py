@@ -47,6 +47,8 @@ def deployment(podman, image, local_cognito, redis_server):
                                         "webapp.weather_api:create_app()"))
         for number, port in enumerate(web_ports, 1):
             started.append(start_container(podman, image, f"{prefix}-web{number}", port, web_env))
+        for container in started:
+            container.wait_until_ready()
         yield Deployment(started[0], started[1:])
     finally:
         for container in started:
