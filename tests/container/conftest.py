@@ -108,7 +108,8 @@ class Container:
                 if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
             except requests.RequestException:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         raise AssertionError(f"{self.name} did not answer /healthz in {timeout}s:\n{self.logs()[-3000:]}")
 
     def remove(self) -> None:
