@@ -1,6 +1,7 @@
 """Real Chromium for the browser suite (marked `browser`): the Debian package's binary, driven by Playwright.
 
-`chromium` is one browser for the test session; `page` is a fresh context (its own cookies) per test.
+`chromium` is one browser for the test session; `page` is a fresh context (its own cookies) per test; `axe` checks
+a page for accessibility (tests/browser/axe.py).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import Axe, install
 from tests.servers import require_binary
 
 CHROMIUM_ARGS = [
@@ -35,3 +37,8 @@ def page(chromium):
     expect.set_options(timeout=15_000)  # expect() retries for 5 s by default: the same patience as every action
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe(chromium) -> Axe:
+    return Axe(install().read_text(encoding="utf-8"))
