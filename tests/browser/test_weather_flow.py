@@ -1,19 +1,15 @@
 """A person in Chromium: sign in through the Hosted UI, read the forecast and its chart, pick a city, sign out.
-
-`WEBAPP_SCREENSHOT=docs/weather-page.png` also saves the weather page as the README shows it:
-    WEBAPP_SCREENSHOT=docs/weather-page.png .venv/bin/python -m pytest tests/browser/test_weather_flow.py
-"""
+(The README's screenshots come from test_layout.py.)"""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
-# A laptop-sized window: what the README's screenshot should look like.
+# A laptop-sized window.
 VIEWPORT = {"width": 1024, "height": 900}
 
 
@@ -48,8 +44,6 @@ def test_sign_in_see_the_forecast_pick_a_city_and_sign_out(page: Page, weather_a
     expect(chart).to_be_visible()
     expect(chart.locator("circle")).to_have_count(5)
     assert chart.bounding_box()["width"] > 300  # drawn at a readable size, styled by the stylesheet
-    if os.environ.get("WEBAPP_SCREENSHOT"):
-        page.screenshot(path=os.environ["WEBAPP_SCREENSHOT"], full_page=True)
 
     page.get_by_label("City").select_option(label="Tokyo")
     page.get_by_role("button", name="Show forecast").click()

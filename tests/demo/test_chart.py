@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import math
 import xml.etree.ElementTree as ET
 
 from flask import render_template_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.demo.chart import MAX_TICKS, NICE_STEPS, nice_scale, temperature_chart
-from webapp.weather_api.forecast import DayForecast
+from webapp.demo.chart import LAYOUTS, MAX_TICKS, NICE_STEPS, Layout, nice_scale, temperature_chart
+from webapp.weather_api.forecast import FORECAST_DAYS, DayForecast
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONDAY = datetime.date(2030, 1, 7)
+FONT_SIZE = {"wide": 15, "compact": 14}  # static/style.css's .chart-wide and .chart-compact text
 
 
 def forecast(*temperatures: int) -> list[DayForecast]:
@@ -37,7 +39,7 @@ def test_ticks_are_round_and_frame_the_data():
     chart = temperature_chart(forecast(5, 9, 7, -2, 12), "Seattle")
     assert [tick.value for tick in chart.ticks] == [-5, 0, 5, 10, 15]
     assert [tick.label for tick in chart.ticks] == ["-5°", "0°", "5°", "10°", "15°"]
-    assert chart.ticks[0].y == chart.bottom and chart.ticks[-1].y == chart.top
+    assert chart.ticks[0].y == chart.floor < chart.bottom and chart.ticks[-1].y == chart.top
 
 
 def test_one_temperature_all_week_sits_mid_chart():
@@ -103,9 +105,35 @@ def test_place_names_are_escaped_in_the_svg(app):
     assert svg.find(f".//{SVG}script") is None
 
 
-def test_labels_sit_above_markers_and_below_valleys_clear_of_the_axis():
-    chart = temperature_chart(forecast(10, 2, 10, 6, 9), "Seattle")
-    peak, low_valley, _, valley, _ = chart.points
-    assert peak.label_y < peak.y  # above
-    assert valley.label_y > valley.y  # a valley with room below: under the marker, away from the line
-    assert low_valley.label_y < low_valley.y  # no room under it above the axis: above after all
+def test_labels_sit_where_the_line_leaves_room():
+    sides = [point.label_side for point in temperature_chart(forecast(10, 2, 10, 6, 9, 9), "Seattle").points]
+    assert sides == ["above", "below", "above", "below", "above", "below"]  # level to its left: a dip
+    sides = [point.label_side for point in temperature_chart(forecast(3, 5, 7, 5, 3), "Seattle").points]
+    assert sides == ["below", "above-left", "above", "above-right", "below"]
+
+
+def label_box(point, layout: Layout) -> tuple[float, float, float, float]:
+    """A generous estimate of a label's box: bold digits are about 0.65 em wide at the stylesheet's font size."""
+    width = len(point.label) * 0.65 * FONT_SIZE[layout.name]
+    left = {"above-left": point.label_x - width, "above-right": point.label_x}.get(point.label_side,
+                                                                                   point.label_x - width / 2)
+    return left, point.label_y - layout.label_half_height, left + width, point.label_y + layout.label_half_height
+
+
+def crosses(segment, box, margin: float = 1.5) -> bool:
+    """Whether the segment (the line is 3 units wide) passes through the box, checked every tenth of a unit."""
+    (x1, y1), (x2, y2) = segment
+    steps = max(1, math.ceil(math.dist((x1, y1), (x2, y2)) * 10))
+    return any(box[0] - margin <= x1 + (x2 - x1) * i / steps <= box[2] + margin
+               and box[1] - margin <= y1 + (y2 - y1) * i / steps <= box[3] + margin for i in range(steps + 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-60, 60), min_size=FORECAST_DAYS, max_size=FORECAST_DAYS), st.sampled_from(LAYOUTS))
+def test_no_label_is_crossed_by_the_line_or_leaves_the_plot(temperatures, layout):
+    chart = temperature_chart(forecast(*temperatures), "Anywhere", layout)
+    segments = [((a.x, a.y), (b.x, b.y)) for a, b in zip(chart.points, chart.points[1:])]
+    for point in chart.points:
+        box = label_box(point, layout)
+        assert not any(crosses(segment, box) for segment in segments), (temperatures, point)
+        assert 0 <= box[1] and box[3] <= chart.bottom  # above the axis and its day labels

@@ -83,7 +83,7 @@ def test_signed_in_user_sees_the_default_citys_table_and_chart(weather_app, user
     assert table_rows(page.text) == expected
     svg = chart(page.text)
     assert svg.get("role") == "img"
-    assert svg.get("aria-labelledby") == "chart-title chart-desc"
+    assert svg.get("aria-labelledby") == "chart-wide-title chart-wide-desc"  # a compact one follows, for phones
     assert svg.find(f"{SVG}title").text == "Temperature in Seattle, next 5 days"
     assert "lowest" in svg.find(f"{SVG}desc").text
     assert len(svg.findall(f".//{SVG}circle")) == 5

@@ -13,14 +13,35 @@ from typing import Sequence
 
 from webapp.weather_api.forecast import DayForecast
 
-WIDTH, HEIGHT = 800, 320
-# Room around the plot for the axis labels: left for °C ticks and the axis title, bottom for two-line day labels.
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 28, 56
-# Where a marker's temperature label is centred: this far above the marker, or below it in a valley (if that
-# keeps the label, this tall from its centre to its edge, off the axis).
-LABEL_OFFSET, LABEL_HALF_HEIGHT = 15, 8
+
+@dataclass(frozen=True)
+class Layout:
+    """A chart's size and the room its text needs, in SVG units, for the font size `static/style.css` gives
+    `.chart-{name} text`. A marker's temperature label is centred `label_offset` above or below the marker;
+    `label_half_height` is from a label's centre to its edge."""
+
+    name: str
+    width: int
+    height: int
+    margin_left: int  # the °C ticks (and the axis title, if any)
+    margin_right: int
+    margin_top: int  # a label above the warmest marker
+    margin_bottom: int  # the weekday and date rows
+    label_offset: int
+    label_half_height: int
+    weekday_y: int  # below the axis
+    date_y: int
+    axis_title: bool
+
+
+# Desktop and tablet: wide, with a vertical axis title. Phones: narrow, so that drawn across a phone's width the
+# text stays as large as the page's small print (≥ 12 CSS px at 390 px); the stylesheet shows one or the other.
+WIDE = Layout("wide", 800, 320, 72, 16, 30, 52, 16, 9, 22, 42, axis_title=True)
+COMPACT = Layout("compact", 340, 260, 44, 12, 30, 50, 16, 9, 22, 42, axis_title=False)
+LAYOUTS = (WIDE, COMPACT)
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 MAX_TICKS = 6
+MARKER_CLEARANCE = 7  # from a marker's centre to a label beside it: its radius, stroke and a gap
 
 
 @dataclass(frozen=True)
@@ -34,24 +55,27 @@ class Tick:
 
 @dataclass(frozen=True)
 class Point:
-    """One day: where its marker goes, its temperature label (at `label_y`), the weekday and date under the axis."""
+    """One day: where its marker goes, its temperature label (at `label_x`, `label_y`, on the marker's `label_side`),
+    the weekday and date under the axis."""
 
     x: float
     y: float
     label: str
+    label_x: float
     label_y: float
+    label_side: str
     weekday: str
     day: str
 
 
 @dataclass(frozen=True)
 class Chart:
-    width: int
-    height: int
+    layout: Layout
     left: float
     right: float
     top: float
-    bottom: float
+    bottom: float  # the horizontal axis
+    floor: float  # the lowest tick, above the axis
     ticks: tuple[Tick, ...]
     points: tuple[Point, ...]
     title: str
@@ -64,37 +88,45 @@ class Chart:
 
     @property
     def middle_y(self) -> float:
-        return round((self.top + self.bottom) / 2, 1)
+        return round((self.top + self.floor) / 2, 1)
 
 
-def temperature_chart(days: Sequence[DayForecast], place: str) -> Chart:
+def temperature_chart(days: Sequence[DayForecast], place: str, layout: Layout = WIDE) -> Chart:
     """The layout of a chart of `days`' temperatures (°C) in `place`; `days` must not be empty."""
-    left, right = MARGIN_LEFT, WIDTH - MARGIN_RIGHT
-    top, bottom = MARGIN_TOP, HEIGHT - MARGIN_BOTTOM
+    left, right = layout.margin_left, layout.width - layout.margin_right
+    top, bottom = layout.margin_top, layout.height - layout.margin_bottom
+    # Room between the lowest tick and the axis for the label under a marker at the bottom of a dip.
+    floor = bottom - layout.label_offset - layout.label_half_height
     values = [day.temperature_c for day in days]
     scale = nice_scale(min(values), max(values))
     low, high = scale[0], scale[-1]
 
     def y_of(value: int) -> float:
-        return round(bottom - (value - low) / (high - low) * (bottom - top), 1)
+        return round(floor - (value - low) / (high - low) * (floor - top), 1)
 
     band = (right - left) / len(days)
     points = []
     for index, day in enumerate(days):
-        y = y_of(day.temperature_c)
-        below = is_valley(values, index) and y + LABEL_OFFSET + LABEL_HALF_HEIGHT <= bottom
-        points.append(Point(round(left + (index + 0.5) * band, 1), y, f"{day.temperature_c} °C",
-                            round(y + LABEL_OFFSET if below else y - LABEL_OFFSET, 1),
+        x, y, side = round(left + (index + 0.5) * band, 1), y_of(day.temperature_c), label_side(values, index)
+        label_x = x + {"above-left": -MARKER_CLEARANCE, "above-right": MARKER_CLEARANCE}.get(side, 0)
+        label_y = y + (layout.label_offset if side == "below" else -layout.label_offset)
+        points.append(Point(x, y, f"{day.temperature_c} °C", round(label_x, 1), round(label_y, 1), side,
                             day.date.strftime("%a"), day_label(day)))
     ticks = tuple(Tick(value, y_of(value), f"{value}°") for value in scale)
-    return Chart(WIDTH, HEIGHT, left, right, top, bottom, ticks, tuple(points),
+    return Chart(layout, left, right, top, bottom, floor, ticks, tuple(points),
                  title=f"Temperature in {place}, next {plural(len(days), 'day')}", description=describe(days, place))
 
 
-def is_valley(values: Sequence[int], index: int) -> bool:
-    """Lower than its neighbours: the line rises on both sides, so the label goes under the marker, clear of it."""
-    neighbours = [*values[max(0, index - 1):index], *values[index + 1:index + 2]]
-    return bool(neighbours) and all(value > values[index] for value in neighbours)
+def label_side(values: Sequence[int], index: int) -> str:
+    """Where the line leaves room for a marker's label: "below" a dip and "above" a peak (the line leaves them
+    only upwards, or only downwards); on a slope, above the marker on its downhill side ("above-left" where the
+    line climbs to the right), since the line rises on the other side and passes below on this one."""
+    here, before, after = values[index], values[index - 1:index], values[index + 1:index + 2]
+    if all(value >= here for value in (*before, *after)):
+        return "below"
+    if all(value <= here for value in (*before, *after)):
+        return "above"
+    return "above-left" if after[0] > here else "above-right"
 
 
 def nice_scale(low: int, high: int) -> list[int]:

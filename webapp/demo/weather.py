@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from werkzeug.datastructures import WWWAuthenticate
 
 from webapp.cognito_auth import ApiUnavailable, AuthError, UserApiClient, login_required
-from webapp.demo.chart import temperature_chart
+from webapp.demo.chart import LAYOUTS, temperature_chart
 from webapp.demo.settings import WebSettings
 from webapp.weather_api.forecast import CITY_NAMES, DEFAULT_CITY, DayForecast, parse_forecast
 
@@ -52,7 +52,7 @@ def page():
     days = forecast(city)
     place = CITY_NAMES[city]
     return render_template("weather/page.html", cities=CITY_CHOICES, city=city, place=place, days=days,
-                           chart=temperature_chart(days, place))
+                           charts=[temperature_chart(days, place, layout) for layout in LAYOUTS])
 
 
 def forecast(city: str) -> list[DayForecast]:
