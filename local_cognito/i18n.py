@@ -75,6 +75,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "nouveau mot de passe.",
         "Your account could not be confirmed": "Votre compte n'a pas pu être confirmé",
         "Your registration has been confirmed!": "Votre inscription est confirmée !",
+        "Your password was changed. Sign in with the new one.":
+            "Votre mot de passe a été changé. Connectez-vous avec le nouveau.",
         "You can now sign in with your email address and password.":
             "Vous pouvez maintenant vous connecter avec votre adresse e-mail et votre mot de passe.",
         "An account with the given email already exists.": "Un compte existe déjà pour cette adresse e-mail.",
@@ -177,6 +179,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
             "Code und ein neues Passwort ein.",
         "Your account could not be confirmed": "Ihr Konto konnte nicht bestätigt werden",
         "Your registration has been confirmed!": "Ihre Registrierung ist bestätigt!",
+        "Your password was changed. Sign in with the new one.":
+            "Ihr Passwort wurde geändert. Melden Sie sich mit dem neuen an.",
         "You can now sign in with your email address and password.":
             "Sie können sich jetzt mit E-Mail-Adresse und Passwort anmelden.",
         "An account with the given email already exists.": "Es gibt bereits ein Konto mit dieser E-Mail-Adresse.",

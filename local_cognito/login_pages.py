@@ -37,6 +37,9 @@ NEW_PASSWORD_SESSION_KEY = "new_password_for"
 # The MFA step's server-side challenge session (the cookie holds only its random handle).
 MFA_SESSION_KEY = "mfa_session"
 MFA_PAGES = {mfa.SOFTWARE_TOKEN_MFA: "mfa_pages.code", mfa.MFA_SETUP: "mfa_pages.setup"}
+# Whose password was just reset (their sub), for the sign-in page that follows: it says so and fills in the email.
+# [Uncertain] the reference does not describe managed login's page after a reset; this is the plausible courtesy.
+PASSWORD_CHANGED_KEY = "password_changed_for"
 
 
 class LoginForm(FlaskForm):
@@ -152,10 +155,11 @@ def login():
     elif signed_in and request.args.get("prompt") != "login":
         return render_template("continue.html", name=signed_in.user.email or signed_in.user.username,
                                different_user=f"{url_for('login_pages.login')}?{_with_prompt_login()}")
-    if request.method == "GET" and request.args.get("login_hint"):
-        form.username.data = request.args["login_hint"]
+    changed = _pool().store.user(str(session.pop(PASSWORD_CHANGED_KEY, ""))) if request.method == "GET" else None
+    if request.method == "GET":
+        form.username.data = request.args.get("login_hint") or (changed.email if changed else None)
     status = 400 if form.errors else 200
-    return render_template("login.html", form=form), status
+    return render_template("login.html", form=form, password_changed=changed is not None), status
 
 
 def sign_in(checked: AuthorizeRequest, user: User) -> Response:

@@ -27,7 +27,13 @@ from local_cognito.api_errors import (
     LimitExceeded,
     ResourceNotFound,
 )
-from local_cognito.login_pages import AuthorizeRequest, query_string, sign_in, validate_authorize_request
+from local_cognito.login_pages import (
+    PASSWORD_CHANGED_KEY,
+    AuthorizeRequest,
+    query_string,
+    sign_in,
+    validate_authorize_request,
+)
 from local_cognito.store import User
 
 bp = Blueprint("self_service", __name__)
@@ -217,12 +223,13 @@ def confirm_forgot_password():
     prefill(form)
     if form.validate_on_submit():
         try:
-            accounts.confirm_forgot_password(_pool(), checked.client, form.username.data.strip(),
-                                             form.code.data.strip(), form.password.data)
+            user = accounts.confirm_forgot_password(_pool(), checked.client, form.username.data.strip(),
+                                                    form.code.data.strip(), form.password.data)
         except CognitoError as error:
             show_error(form, error)
         else:
             session.pop(PENDING_KEY, None)
+            session[PASSWORD_CHANGED_KEY] = user.sub
             return redirect(page_url("login_pages.login"))
     return render("confirm_forgot_password.html", form)
 
