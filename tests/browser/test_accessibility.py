@@ -19,6 +19,7 @@ from tests.local_cognito.accounts_support import (
 from tests.local_cognito.conftest import mfa_on_pool  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 CALLBACK = "http://localhost:5000/callback"  # the web client's registered callback: only the request is awaited
 
 
@@ -39,7 +40,9 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_the_demo_signed_out(page, axe, weather_app):
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_the_demo_signed_out(page, axe, weather_app, device):
+    page.set_viewport_size(VIEWPORTS[device])
     page.goto(weather_app.url)
     check(axe, page, "home, signed out")
     page.goto(f"{weather_app.url}/no-such-page")
@@ -51,7 +54,9 @@ def test_the_demo_signed_out(page, axe, weather_app):
     check(axe, page, "signed out")
 
 
-def test_the_demo_signed_in(page, axe, weather_app, local_cognito):
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_the_demo_signed_in(page, axe, weather_app, local_cognito, device):
+    page.set_viewport_size(VIEWPORTS[device])
     email = confirmed_user(local_cognito, "axe")
     page.goto(weather_app.url)
     page.get_by_role("link", name="Sign in", exact=True).click()

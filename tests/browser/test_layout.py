@@ -111,7 +111,8 @@ def test_chart_text_is_readable_and_nothing_overlaps(tab, weather_app, device, v
     assert len(texts) >= 5 * 3  # weekday, date and temperature of each day, and the ticks
     too_small = [(t["text"], round(t["px"], 1)) for t in texts if t["px"] < SMALLEST_TEXT]
     assert not too_small, f"chart text below {SMALLEST_TEXT} CSS px at {viewport['width']} px: {too_small}"
-    touching = [(a["text"], b["text"]) for i, a in enumerate(texts) for b in texts[i + 1:] if overlap(a["box"], b["box"])]
+    touching = [(a["text"], b["text"])
+                for i, a in enumerate(texts) for b in texts[i + 1:] if overlap(a["box"], b["box"])]
     assert not touching
 
 
