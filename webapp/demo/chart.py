@@ -37,7 +37,7 @@ class Layout:
 # Desktop and tablet: wide, with a vertical axis title. Phones: narrow, so that drawn across a phone's width the
 # text stays as large as the page's small print (≥ 12 CSS px at 390 px); the stylesheet shows one or the other.
 WIDE = Layout("wide", 800, 320, 72, 16, 30, 52, 16, 9, 22, 42, axis_title=True)
-COMPACT = Layout("compact", 340, 260, 44, 12, 30, 50, 16, 9, 22, 42, axis_title=False)
+COMPACT = Layout("compact", 352, 260, 40, 8, 30, 50, 16, 9, 22, 42, axis_title=False)
 LAYOUTS = (WIDE, COMPACT)
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 MAX_TICKS = 6
