@@ -200,7 +200,8 @@ def test_absolute_timeout(webapp_factory, person):
 
 @pytest.mark.conformance(source="ASVS V3.3.4 (log out of all active sessions)",
                          expect="sign out everywhere ends the user's session in another browser too")
-def test_sign_out_everywhere_ends_other_sessions(rp, hostile):
+def test_sign_out_everywhere_ends_other_sessions(fresh_rp, hostile):
+    rp = fresh_rp()  # its own store: the hostile IdP's one user stays signed out everywhere there
     laptop, phone = HostileBrowser(rp.url), HostileBrowser(rp.url)
     laptop.sign_in()
     phone.sign_in()
@@ -212,7 +213,8 @@ def test_sign_out_everywhere_ends_other_sessions(rp, hostile):
                          expect="a sign-in authenticated before the user signed out everywhere (a Hosted UI session "
                                 "that outlived GlobalSignOut) gets no session: the browser is sent back to the Hosted "
                                 "UI with prompt=login, and the refresh token it was issued is revoked")
-def test_sign_out_everywhere_outlives_hosted_ui_sessions(rp, hostile):
+def test_sign_out_everywhere_outlives_hosted_ui_sessions(fresh_rp, hostile):
+    rp = fresh_rp()
     laptop, phone = HostileBrowser(rp.url), HostileBrowser(rp.url)
     laptop.sign_in()
     older = phone.authorize(phone.start_sign_in())  # authenticated at the Hosted UI before the sign-out...
