@@ -168,6 +168,15 @@ def test_jwk_without_alg_is_refused(idp):
     refused(verifier(idp, cache), idp.token(idp.claims("access"), key=key), JwtInvalidSignatureAlgorithmError)
 
 
+def test_jwk_whose_key_ops_exclude_verify_is_refused(idp):
+    jwk = idp.key.as_dict(private=False)
+    del jwk["use"]
+    jwk["key_ops"] = ["encrypt"]  # RFC 7517 §4.3: this key may not verify signatures
+    cache = JwksCache()
+    cache.preload(idp.jwks_uri, {"keys": [jwk]})
+    refused(verifier(idp, cache), idp.access_token(), JwtInvalidSignatureAlgorithmError)
+
+
 def test_kid_naming_a_non_rsa_key(idp):
     ec = ECKey.generate_key("P-256", parameters={"kid": "ec-key", "alg": "ES256"})
     cache = JwksCache()
