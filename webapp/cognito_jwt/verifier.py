@@ -329,17 +329,14 @@ _STRING_CLAIMS = (
 )
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def check_claim_types(claims: dict) -> None:
-    """JSON types as Cognito issues them: a claim of the wrong type is refused, never coerced."""
+    """JSON types as Cognito issues them: a claim of the wrong type is refused, never coerced. (Exact `type()`
+    checks: the JSON parser makes only plain int, float, bool and str, and `type(True) is bool`, not int.)"""
     for name in _NUMERIC_CLAIMS:
-        if name in claims and not _is_number(claims[name]):
+        if name in claims and (type(claims[name]) not in (int, float) or not math.isfinite(claims[name])):
             raise JwtInvalidClaimError(f"the {name} claim is not a number")
     for name in _STRING_CLAIMS:
-        if name in claims and not isinstance(claims[name], str):
+        if name in claims and type(claims[name]) is not str:
             raise JwtInvalidClaimError(f"the {name} claim is not a string")
     groups = claims.get("cognito:groups")
     if groups is not None and not (isinstance(groups, list) and all(isinstance(group, str) for group in groups)):
