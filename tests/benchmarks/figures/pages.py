@@ -9,6 +9,9 @@ Both phases drive the same number of sessions, so they differ only in how many t
 each measurement the driven sessions' `last_seen` is set to now: the web app records activity at most once a
 minute per session (a store write), and without this the second phase, a minute older, would pay one write per
 session that the first did not.
+
+With Redis, the peers (`peers`: flask-oidc, flask-cognito-lib) protect the same page in the same rounds as /profile
+and its ceiling (figures 1c, 1d), each signed in once through the same local Cognito.
 """
 
 from __future__ import annotations
