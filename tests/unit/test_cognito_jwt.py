@@ -239,6 +239,17 @@ def test_malformed_tokens(access, token):
     refused(access, token.format(H=HEADER), JwtParseError)
 
 
+@pytest.mark.parametrize("segment", [1, 2], ids=["payload", "signature"])
+def test_standard_base64_alphabet_is_refused(idp, access, segment):
+    # The same bytes in base64 with `+` and `/` for base64url's `-` and `_`: another encoding of a valid token.
+    # ("???" in the JSON puts a "?" last in a 3-byte group: base64url "_"; signatures have "-" or "_" by chance.)
+    tokens = (idp.access_token(note="???") for _ in range(100))
+    token = next(t for t in tokens if {"-", "_"} & set(t.split(".")[segment]))
+    parts = token.split(".")
+    parts[segment] = parts[segment].replace("-", "+").replace("_", "/")
+    refused(access, ".".join(parts), JwtParseError)
+
+
 @pytest.mark.parametrize("token", [None, b"a.b.c", 42])
 def test_not_a_string(access, token):
     refused(access, token, JwtParseError)

@@ -14,7 +14,6 @@ request `nonce` and `at_hash`, OIDC Core 3.1.3.7, 3.1.3.6).
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import hashlib
 import hmac
@@ -26,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import jiter
+import pybase64
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -237,25 +237,24 @@ class CognitoJwtVerifier:
 # --- checks, one function each ------------------------------------------------------------------------------
 
 
-#: base64url (RFC 4648 §5) into the standard alphabet for binascii, and every byte outside the URL alphabet
-#: (including `+`, `/` and the padding `=`, which JWS leaves out: RFC 7515 §2) into `!`, which strict mode refuses.
-_URL_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
 #: The last character of an unpadded encoding that ends 2 (or 3) characters into a quantum carries 4 (or 2) unused
 #: bits, which canonical encoders set to zero (RFC 4648 §3.5): only these characters do. Keyed by padding length.
-_CANONICAL_LAST = {2: frozenset(b"AQgw"), 1: frozenset(b"AEIMQUYcgkosw048")}
+_CANONICAL_LAST = {2: frozenset("AQgw"), 1: frozenset("AEIMQUYcgkosw048")}
 
 
 def b64url_decode(segment: str) -> bytes:
-    """Unpadded, canonical base64url (each byte string has exactly one encoding): ValueError otherwise.
+    """Unpadded, canonical base64url (RFC 7515 §2: each byte string has exactly one encoding); ValueError otherwise.
 
-    By hand over binascii (C) because the library decoders either accept padding and the standard alphabet
-    (`base64.urlsafe_b64decode`) or cost twice as much (`joserfc.util.urlsafe_b64decode`).
+    pybase64 decodes with SIMD, about twice as fast as `binascii` after the translation to the standard alphabet
+    that `base64.urlsafe_b64decode` makes. Given the URL alphabet it still accepts the standard one's `+` and `/`,
+    and it accepts padding: both are refused first, as are a stray last character and unused bits that are set.
     """
-    data = segment.encode("ascii").translate(_URL_TO_STANDARD)
-    pad = -len(data) % 4
-    if pad == 3 or (pad and data[-1] not in _CANONICAL_LAST[pad]):
+    if "+" in segment or "/" in segment or "=" in segment:
+        raise ValueError("not unpadded base64url")
+    pad = -len(segment) % 4
+    if pad == 3 or (pad and segment[-1] not in _CANONICAL_LAST[pad]):
         raise ValueError("not canonical base64url")
-    return binascii.a2b_base64(data + b"=" * pad, strict_mode=True)
+    return pybase64.b64decode(segment + "=" * pad, altchars="-_", validate=True)
 
 
 def decode_json_segment(segment: str, name: str) -> dict:
