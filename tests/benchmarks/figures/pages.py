@@ -114,13 +114,13 @@ def mark_active(sessions: clones.RedisSessions | clones.FileSessions, sids: list
 
 
 def measure(bench: Bench, app: services.WebApp, page: PageProbe, sids: list[str], tag: str, workers: Workers,
-            peers: dict[str, Target] | None = None) -> tuple[Rounds, Comparison | None]:
-    """/profile, the peers' pages (if any) and the bare page in the same rounds; then /weather and its ceiling."""
+            others: dict[str, Target] | None = None) -> tuple[Rounds, Comparison | None]:
+    """/profile, `others` (the peers' pages) and the bare page in the same rounds; then /weather and its ceiling."""
     sessions = clones.sessions_for(app)
     cookies = write_requests(bench.scratch / f"cookies-{app.store}-{tag}.txt",
                              [{"Cookie": f"{COOKIE}={sid}"} for sid in sids])
     mark_active(sessions, sids)
-    profile = bench.rounds({"profile": Target(f"{app.url}/profile", cookies), **(peers or {}),
+    profile = bench.rounds({"profile": Target(f"{app.url}/profile", cookies), **(others or {}),
                             "ceiling": Target(f"{page_ceiling(bench, page.profile_bytes, workers).url}/page")})
     weather = None
     if page.weather_bytes is not None:
