@@ -20,7 +20,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+# The benchmarks also measure the peers (flask-oidc, flask-cognito-lib, PyJWT, python-jose): the `bench` extra.
+$(VENV)/.installed-bench: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,local,bench]'
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m tests.benchmarks
 
 # `sam build --build-in-source -t deploy/weather-api.yaml` runs this for the weather API's Lambda function: the

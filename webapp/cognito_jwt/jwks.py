@@ -93,6 +93,9 @@ class JwksCache:
         return self._entry(jwks_uri).keys.get(kid)
 
     def _entry(self, jwks_uri: str) -> _JwksEntry:
+        entry = self._entries.get(jwks_uri)  # entries are never removed: one found needs no lock
+        if entry is not None:
+            return entry
         with self._lock:
             return self._entries.setdefault(jwks_uri, _JwksEntry())
 
