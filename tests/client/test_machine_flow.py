@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.client.conftest import cache_files, cached_tokens
 from tests.servers import free_port
 from webapp.client.api import WeatherApi
-from webapp.client.commands import with_token
+from webapp.client.__main__ import with_token
 from webapp.client.machine import MachineTokens
 from webapp.client.token_cache import TokenCache
 from webapp.client.settings import ClientSettings

@@ -1,7 +1,7 @@
 """Tokens kept between calls, in memory and in files only their owner can read: a CLI that fetched a token per
 call would hammer the token endpoint (billed and rate-limited) and ask for the password every time.
 
-One lock per key (callers in one process share one fetch). One file per key, named by a hash, in a 0700
+One lock (callers in one process share one fetch). One file per key, named by a hash, in a 0700
 directory, written to a temporary file and renamed (readers see the old file or the new one); a file another user
 owns or others may read is ignored. Nothing here logs a token. POSIX owners and modes: a Unix tool.
 """
@@ -82,16 +82,15 @@ class TokenCache:
         self.margin = margin
         self.clock = clock
         self._memory: dict[str, CachedToken] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._lock = threading.Lock()  # one for every key: a command asks for one key
 
     def get(self, key: str, obtain: Callable[[CachedToken | None], CachedToken]) -> CachedToken:
         """A fresh token for `key`, from memory, from the file, or from `obtain(previous)`, which is called with
-        the stale entry (its refresh token may renew it) or None, under the key's lock, and stored."""
+        the stale entry (its refresh token may renew it) or None, under the lock, and stored."""
         token = self._fresh(key)
         if token is not None:
             return token
-        with self._lock_for(key):
+        with self._lock:
             token = self._fresh(key)  # another caller may have fetched it while we waited for the lock
             if token is None:
                 token = obtain(self._stored(key))
@@ -105,13 +104,13 @@ class TokenCache:
 
     def expire(self, key: str, token: CachedToken) -> None:
         """Mark `token` stale after the API refused it, unless another caller has already replaced it."""
-        with self._lock_for(key):
+        with self._lock:
             if self._stored(key) == token:
                 self.put(key, token.expired())
 
     def remove(self, key: str) -> CachedToken | None:
         """Forget the key everywhere; the removed entry (to revoke its refresh token), or None."""
-        with self._lock_for(key):
+        with self._lock:
             token = self._stored(key)
             self._memory.pop(key, None)
             if self.directory is not None:
@@ -119,10 +118,6 @@ class TokenCache:
             return token
 
     # --- memory -----------------------------------------------------------------------------------------------
-
-    def _lock_for(self, key: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
 
     def _fresh(self, key: str) -> CachedToken | None:
         token = self._stored(key)
