@@ -148,7 +148,7 @@ class TokenGuard:
             log.info("bearer token refused: %s", type(error).__name__)
             metrics.REJECTIONS.labels(type(error).__name__).inc()
             if isinstance(error, JwtMissingScopeError):
-                raise InsufficientScopeError(self.settings.scope) from None
+                raise InsufficientScopeError(scope=self.settings.scope) from None
             raise InvalidTokenError() from None
 
     def readiness_problems(self) -> list[str]:
