@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import threading
 
 from flask import Flask, Request, current_app, g, request
 
@@ -107,35 +106,29 @@ class TokenGuard:
         self.jwks_cache = JwksCache(
             session=session, timeout=settings.http_timeout, min_refetch_interval=settings.jwks_refetch_interval
         )
-        self._verifier: CognitoJwtVerifier | None = None
-        self._lock = threading.Lock()
 
+    @functools.cached_property
     def verifier(self) -> CognitoJwtVerifier:
         """Built once, from the discovered `jwks_uri` (raises `DiscoveryError` while discovery fails); trusting the
         authorizer, without one: it then only checks claims, and nothing is fetched from the pool."""
-        if self._verifier is not None:
-            return self._verifier
-        with self._lock:
-            if self._verifier is None:
-                self._verifier = CognitoJwtVerifier(
-                    issuer=self.settings.issuer.issuer,
-                    jwks_uri=None if self.settings.trust_authorizer else self.metadata.get().jwks_uri,
-                    token_use="access",
-                    client_ids=self.settings.client_ids,
-                    scopes=[self.settings.scope],
-                    jwks_cache=self.jwks_cache,
-                    leeway=CLOCK_SKEW,
-                    # A caller sends the same token for up to an hour: verify it once (benchmarks, figure 3).
-                    verified_cache=VerifiedTokenCache(),
-                )
-            return self._verifier
+        return CognitoJwtVerifier(
+            issuer=self.settings.issuer.issuer,
+            jwks_uri=None if self.settings.trust_authorizer else self.metadata.get().jwks_uri,
+            token_use="access",
+            client_ids=self.settings.client_ids,
+            scopes=[self.settings.scope],
+            jwks_cache=self.jwks_cache,
+            leeway=CLOCK_SKEW,
+            # A caller sends the same token for up to an hour: verify it once (benchmarks, figure 3).
+            verified_cache=VerifiedTokenCache(),
+        )
 
     def authenticate(self, req: Request) -> dict:
         token = bearer_token(req)
         try:
             if self.settings.trust_authorizer:
-                return self.verifier().check_claims(authorizer_claims(req.environ))
-            return self.verifier().verify(token)
+                return self.verifier.check_claims(authorizer_claims(req.environ))
+            return self.verifier.verify(token)
         except (DiscoveryError, JwksFetchError) as error:
             log.warning("cannot check tokens: %s", error)  # URLs and HTTP statuses, never a token
             raise TemporarilyUnavailableError() from None
@@ -157,7 +150,7 @@ class TokenGuard:
         if self.settings.trust_authorizer:
             return []
         try:
-            jwks_uri = self.verifier().jwks_uri
+            jwks_uri = self.verifier.jwks_uri
         except DiscoveryError:
             return ["the user pool's discovery document is unavailable"]
         return [] if self.jwks_cache.has_keys(jwks_uri) else ["the user pool's signing keys are unavailable"]
