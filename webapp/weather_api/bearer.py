@@ -113,7 +113,7 @@ class TokenGuard:
         authorizer, without one: it then only checks claims, and nothing is fetched from the pool."""
         return CognitoJwtVerifier(
             issuer=self.settings.issuer.issuer,
-            jwks_uri=None if self.settings.trust_authorizer else self.metadata.get().jwks_uri,
+            jwks_uri=None if self.settings.trust_authorizer else self.metadata.get()["jwks_uri"],
             token_use="access",
             client_ids=self.settings.client_ids,
             scopes=[self.settings.scope],
