@@ -41,13 +41,6 @@ class CachedToken:
     def is_fresh(self, now: float, margin: float) -> bool:
         return now < self.expires_at - margin
 
-    def expired(self) -> "CachedToken":
-        """The same entry marked stale: the API refused the access token, but the refresh token may still work."""
-        return dataclasses.replace(self, expires_at=0.0)
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
-
     @classmethod
     def from_json(cls, text: str) -> "CachedToken | None":
         """The entry, or None for anything that is not one (a file from another version, or damaged)."""
@@ -87,13 +80,10 @@ class TokenCache:
     def get(self, key: str, obtain: Callable[[CachedToken | None], CachedToken]) -> CachedToken:
         """A fresh token for `key`, from memory, from the file, or from `obtain(previous)`, which is called with
         the stale entry (its refresh token may renew it) or None, under the lock, and stored."""
-        token = self._fresh(key)
-        if token is not None:
-            return token
         with self._lock:
-            token = self._fresh(key)  # another caller may have fetched it while we waited for the lock
-            if token is None:
-                token = obtain(self._stored(key))
+            token = self._stored(key)
+            if token is None or not token.is_fresh(self.clock(), self.margin):
+                token = obtain(token)
                 self.put(key, token)
             return token
 
@@ -103,10 +93,11 @@ class TokenCache:
             self._write_file(key, token)
 
     def expire(self, key: str, token: CachedToken) -> None:
-        """Mark `token` stale after the API refused it, unless another caller has already replaced it."""
+        """Mark `token` stale after the API refused it (its refresh token may still work), unless another caller
+        has already replaced it."""
         with self._lock:
             if self._stored(key) == token:
-                self.put(key, token.expired())
+                self.put(key, dataclasses.replace(token, expires_at=0.0))
 
     def remove(self, key: str) -> CachedToken | None:
         """Forget the key everywhere; the removed entry (to revoke its refresh token), or None."""
@@ -116,14 +107,6 @@ class TokenCache:
             if self.directory is not None:
                 self._path(key).unlink(missing_ok=True)
             return token
-
-    # --- memory -----------------------------------------------------------------------------------------------
-
-    def _fresh(self, key: str) -> CachedToken | None:
-        token = self._stored(key)
-        if token is not None and token.is_fresh(self.clock(), self.margin):
-            return token
-        return None
 
     def _stored(self, key: str) -> CachedToken | None:
         """What memory holds, unless the file is newer (another process renewed the token)."""
@@ -159,7 +142,7 @@ class TokenCache:
             fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")  # mode 0600
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    file.write(token.to_json())
+                    file.write(json.dumps(dataclasses.asdict(token)))
                     file.flush()
                     os.fsync(file.fileno())
                 os.replace(temporary, self._path(key))
