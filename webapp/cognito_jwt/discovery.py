@@ -9,6 +9,7 @@ remembers a failure for a short while so an outage costs one fetch per interval.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Sequence
@@ -121,11 +122,9 @@ class LazyMetadata:
         timeout: float = 5.0,
         retry_interval: float = 5.0,
     ):
-        self.metadata_url = metadata_url
-        self.issuer = issuer
-        self.required = tuple(required)
-        self.session = session or bounded_session(MAX_DOCUMENT_BYTES)
-        self.timeout = timeout
+        session = session or bounded_session(MAX_DOCUMENT_BYTES)
+        self._fetch = functools.partial(fetch_metadata, metadata_url, issuer, required=required, session=session,
+                                        timeout=timeout)
         self.retry_interval = retry_interval
         self._metadata: dict[str, Any] | None = None
         self._failure: tuple[float, type[DiscoveryError], str] | None = None
@@ -136,18 +135,12 @@ class LazyMetadata:
             return self._metadata
         with self._lock:
             if self._metadata is None:
-                self._fetch_unless_recently_failed()
-            return self._metadata  # type: ignore[return-value]  # _fetch… sets it or raises
-
-    def _fetch_unless_recently_failed(self) -> None:
-        if self._failure and time.monotonic() - self._failure[0] < self.retry_interval:
-            _, error_class, message = self._failure
-            raise error_class(message)  # a fresh instance: re-raising one would grow its traceback forever
-        try:
-            self._metadata = fetch_metadata(
-                self.metadata_url, self.issuer, required=self.required, session=self.session, timeout=self.timeout
-            )
-        except DiscoveryError as error:
-            self._failure = (time.monotonic(), type(error), str(error))
-            raise
-        self._failure = None
+                if self._failure and time.monotonic() - self._failure[0] < self.retry_interval:
+                    _, error_class, message = self._failure
+                    raise error_class(message)  # a fresh instance: re-raising one would grow its traceback forever
+                try:
+                    self._metadata = self._fetch()
+                except DiscoveryError as error:
+                    self._failure = (time.monotonic(), type(error), str(error))
+                    raise
+            return self._metadata
