@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode
@@ -157,7 +156,6 @@ class OidcClient:
             timeout=settings.http_timeout,
         )
         self.jwks_cache = JwksCache(session=self.http, timeout=settings.http_timeout)
-        self._lock = threading.Lock()
         self._ready: Components | None = None
 
     # --- set-up on first use ---
@@ -183,29 +181,24 @@ class OidcClient:
         return [] if self.jwks_cache.has_keys(jwks_uri) else ["Cognito's signing keys are unavailable"]
 
     def _components(self) -> Components:
-        """Built on first use, once discovery has answered and passed its checks; then kept."""
+        """Built on first use, once discovery has answered and passed its checks; then kept (requests racing to
+        build them build the same thing, so no lock)."""
         if self._ready is None:
             metadata = self._checked_metadata()
-            with self._lock:
-                if self._ready is None:
-                    self._ready = self._build(metadata)
+            client = BoundedFlaskClient(
+                PendingFlows("cognito", self.clock),
+                name="cognito",
+                client_id=self.settings.client_id,
+                client_secret=self.settings.client_secret,
+                authorize_url=metadata["authorization_endpoint"],
+                access_token_url=metadata["token_endpoint"],
+                client_kwargs=self._session_options(),
+            )
+            common = dict(issuer=self.settings.issuer.issuer, jwks_uri=metadata["jwks_uri"], leeway=CLOCK_SKEW,
+                          jwks_cache=self.jwks_cache, client_ids=[self.settings.client_id], clock=self.clock)
+            self._ready = Components(client, CognitoJwtVerifier(token_use="id", **common),
+                                     CognitoJwtVerifier(token_use="access", **common), metadata)
         return self._ready
-
-    def _build(self, metadata: dict) -> Components:
-        settings = self.settings
-        client = BoundedFlaskClient(
-            PendingFlows("cognito", self.clock),
-            name="cognito",
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
-            authorize_url=metadata["authorization_endpoint"],
-            access_token_url=metadata["token_endpoint"],
-            client_kwargs=self._session_options(),
-        )
-        common = dict(issuer=settings.issuer.issuer, jwks_uri=metadata["jwks_uri"], jwks_cache=self.jwks_cache,
-                      leeway=CLOCK_SKEW, client_ids=[settings.client_id], clock=self.clock)
-        return Components(client, CognitoJwtVerifier(token_use="id", **common),
-                          CognitoJwtVerifier(token_use="access", **common), metadata)
 
     def _session_options(self) -> dict:
         """Options for Authlib's requests sessions: PKCE, client authentication, a timeout, bounded answers."""
