@@ -59,14 +59,11 @@ class CachedToken:
 
 
 class TokenCache:
-    """Tokens by key (a string naming the pool, the client, the scope or user): see the module docstring.
-
-    `directory=None` keeps tokens in memory only.
-    """
+    """Tokens by key (a string naming the pool, the client, the scope or user): see the module docstring."""
 
     def __init__(
         self,
-        directory: Path | None,
+        directory: Path,
         *,
         margin: float = DEFAULT_MARGIN,
         clock: Callable[[], float] = time.time,
@@ -89,8 +86,7 @@ class TokenCache:
 
     def put(self, key: str, token: CachedToken) -> None:
         self._memory[key] = token
-        if self.directory is not None:
-            self._write_file(key, token)
+        self._write_file(key, token)
 
     def expire(self, key: str, token: CachedToken) -> None:
         """Mark `token` stale after the API refused it (its refresh token may still work), unless another caller
@@ -104,14 +100,13 @@ class TokenCache:
         with self._lock:
             token = self._stored(key)
             self._memory.pop(key, None)
-            if self.directory is not None:
-                self._path(key).unlink(missing_ok=True)
+            self._path(key).unlink(missing_ok=True)
             return token
 
     def _stored(self, key: str) -> CachedToken | None:
         """What memory holds, unless the file is newer (another process renewed the token)."""
         token = self._memory.get(key)
-        if self.directory is None or (token is not None and token.is_fresh(self.clock(), self.margin)):
+        if token is not None and token.is_fresh(self.clock(), self.margin):
             return token
         from_file = self._read_file(key)
         if from_file is not None and (token is None or from_file.expires_at > token.expires_at):
@@ -121,7 +116,6 @@ class TokenCache:
     # --- files ------------------------------------------------------------------------------------------------
 
     def _path(self, key: str) -> Path:
-        assert self.directory is not None
         return self.directory / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
 
     def _read_file(self, key: str) -> CachedToken | None:
@@ -154,7 +148,6 @@ class TokenCache:
 
     def _private_directory(self) -> Path:
         """The cache directory, created with mode 0700; refused if someone else owns it."""
-        assert self.directory is not None
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.stat(self.directory, follow_symlinks=False)
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
