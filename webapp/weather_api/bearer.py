@@ -18,7 +18,7 @@ import functools
 import logging
 import re
 
-from flask import Flask, Request, current_app, g, request
+from flask import Request, current_app, g, request
 
 from webapp.bounded_http import bounded_session
 from webapp.cognito_jwt import (
@@ -154,10 +154,6 @@ class TokenGuard:
         except DiscoveryError:
             return ["the user pool's discovery document is unavailable"]
         return [] if self.jwks_cache.has_keys(jwks_uri) else ["the user pool's signing keys are unavailable"]
-
-
-def init_app(app: Flask, settings: ApiSettings) -> None:
-    app.extensions["weather_api"] = TokenGuard(settings)
 
 
 def require_access_token(view):
