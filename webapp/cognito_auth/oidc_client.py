@@ -389,13 +389,9 @@ class OidcClient:
                 raise GlobalSignOutRefused(error=refusal.error) from None
 
     def user_pool_call(self, operation: str, access_token: str, **parameters) -> dict:
-        """One of Cognito's JSON API operations that the user's own access token authorises (GetUser,
-        GlobalSignOut, AssociateSoftwareToken...): its answer, CognitoRefused with Cognito's exception name for a
-        refusal, or TokenServiceUnavailable for anything that keeps the call from completing (try again).
-
-        A plain POST to the API at the issuer's origin, which needs no AWS credentials: boto3 would cost every
-        worker tens of megabytes, and it logs request bodies (the token) at DEBUG.
-        """
+        """`webapp.cognito_auth.user_pool_call`'s call: a plain POST to the API at the issuer's origin, which needs
+        no AWS credentials (boto3 would cost every worker tens of megabytes, and it logs request bodies, the token,
+        at DEBUG). TokenServiceUnavailable for anything that keeps the call from completing (try again)."""
         try:
             answer = self.http.post(self.settings.issuer.api_endpoint,
                                     data=json.dumps({"AccessToken": access_token, **parameters}),
