@@ -115,6 +115,14 @@ def test_a_scope_the_client_may_not_request(run_cli, client_env):
     assert "may not request the scope weatherapi/write" in result.err
 
 
+def test_an_unknown_token_endpoint_error_is_shown_as_sent(run_cli, client_env, scripted):
+    """The endpoint's own words (made printable), never read as a template: braces in them are just text."""
+    scripted.answer('{"error": "odd_error", "error_description": "no {scope} for {you}"}', 400)
+    result = run_cli({**client_env, "COGNITO_DOMAIN": scripted.url}, "forecast", "--machine")
+    assert (result.code, result.err) == (1, "weather-client: The token endpoint refused the client credentials "
+                                            "grant (odd_error: no {scope} for {you}).\n")
+
+
 def test_a_token_lacking_the_scope_the_api_requires(run_cli, client_env, write_scope_api):
     result = run_cli({**client_env, "WEATHER_API_URL": write_scope_api.url}, "forecast", "--machine")
     assert result.code == 1
