@@ -180,7 +180,7 @@ class ApiUnavailable(AuthError):
                "again in a moment.")
 
     def __init__(self, service: str, *, error: str | None = None):
-        super().__init__(self.message.format(service=service), error=error)
+        super().__init__(self.message.replace("{service}", service), error=error)
         self.title = f"{service[:1].upper()}{service[1:]} unavailable"
 
 
