@@ -124,7 +124,8 @@ class TokenCache:
         except OSError:
             return None  # absent, a symlink, or unreadable: fetch a new token
         with os.fdopen(fd, "rb") as file:
-            if not owned_by_us_alone(os.fstat(file.fileno())):
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
                 log.warning("ignoring token cache file %s: it is not ours alone (mode or owner)", self._path(key))
                 return None
             return CachedToken.from_json(file.read(MAX_FILE_BYTES).decode("utf-8", "replace"))
@@ -155,7 +156,3 @@ class TokenCache:
         if stat.S_IMODE(info.st_mode) & 0o077:
             os.chmod(self.directory, 0o700)
         return self.directory
-
-
-def owned_by_us_alone(info: os.stat_result) -> bool:
-    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not stat.S_IMODE(info.st_mode) & 0o077

@@ -321,7 +321,8 @@ def check_header(header: dict) -> None:
         raise JwtUnsupportedHeaderError("the header's typ is not JWT")
 
 
-_NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+#: The numeric claims (an API gateway's JWT authorizer passes them on as strings: `weather_api.bearer`).
+NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 _STRING_CLAIMS = (
     "iss", "sub", "token_use", "client_id", "scope", "nonce", "at_hash", "azp", "jti", "username", "email",
     "cognito:username",
@@ -331,7 +332,7 @@ _STRING_CLAIMS = (
 def check_claim_types(claims: dict) -> None:
     """JSON types as Cognito issues them: a claim of the wrong type is refused, never coerced. (Exact `type()`
     checks: the JSON parser makes only plain int, float, bool and str, and `type(True) is bool`, not int.)"""
-    for name in _NUMERIC_CLAIMS:
+    for name in NUMERIC_CLAIMS:
         if name in claims and (type(claims[name]) not in (int, float) or not math.isfinite(claims[name])):
             raise JwtInvalidClaimError(f"the {name} claim is not a number")
     for name in _STRING_CLAIMS:

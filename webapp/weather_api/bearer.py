@@ -32,6 +32,7 @@ from webapp.cognito_jwt import (
 from webapp.cognito_jwt.errors import JwtParseError
 from webapp.cognito_jwt.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
 from webapp.cognito_jwt.jwks import MAX_JWKS_BYTES
+from webapp.cognito_jwt.verifier import NUMERIC_CLAIMS
 from webapp.environment import CLOCK_SKEW
 from webapp.weather_api import metrics
 from webapp.weather_api.errors import (
@@ -68,10 +69,6 @@ def bearer_token(req: Request) -> str:
     return credentials
 
 
-#: Claims an HTTP API's JWT authorizer passes on as decimal strings (it passes every claim as a string).
-NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
-
-
 class NoAuthorizerClaims(JwtParseError):
     """The event carries no claims from a JWT authorizer: the route has none, or this is not API Gateway."""
 
@@ -83,7 +80,7 @@ def authorizer_claims(environ: dict) -> dict:
         claims = dict(environ["apig_wsgi.request_context"]["authorizer"]["jwt"]["claims"])
     except (KeyError, TypeError, ValueError):
         raise NoAuthorizerClaims("the request carries no JWT authorizer claims") from None
-    for name in NUMERIC_CLAIMS:
+    for name in NUMERIC_CLAIMS:  # the authorizer passes every claim on as a string
         value = claims.get(name)
         if isinstance(value, str) and value.isascii() and value.isdigit():
             claims[name] = int(value)
