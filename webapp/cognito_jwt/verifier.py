@@ -3,12 +3,8 @@
 One verifier for both kinds of Cognito JWT: ID tokens name the app client in `aud`, access tokens in `client_id`,
 and both say which they are in `token_use`. Generic JWT libraries (and Authlib's RFC 9068 validator, which requires
 `aud`) do not know these rules, so they are applied here and only here. joserfc imports the keys and `cryptography`
-checks the signature; this module decides which key and algorithm may be used and which claims must hold. Checks,
-the first failure raising a `JwtError` whose message never holds the token: size and shape (compact JWS, canonical
-base64url, JSON objects without repeated names); header (only `kid`, `alg: RS256`, `typ: JWT`; key pointers and
-`crit` refused, never followed); key (by `kid` in the JWKS, an RSA key that may verify and whose own `alg` is the
-token's); signature; claims (types, `sub`, times with `leeway`, exact `iss`, `token_use`, the client, scopes; on
-request `nonce` and `at_hash`, OIDC Core 3.1.3.7, 3.1.3.6).
+checks the signature; this module decides which key and algorithm may be used and which claims must hold, one
+function per check below, the first failure raising a `JwtError` whose message never holds the token.
 """
 
 from __future__ import annotations
@@ -112,9 +108,6 @@ class CognitoJwtVerifier:
     `verified_cache`: an opt-in memory of tokens that passed. `clock`: the time tokens are checked against.
     `jwks_uri=None`: a verifier for claims whose signature an API gateway's JWT authorizer has checked
     (`check_claims`); its `verify` refuses to run.
-
-    ID token audience (OIDC Core 3.1.3.7 steps 3-5): `aud` must name exactly one audience, an allowed client; a
-    token with further audiences is refused (Cognito never issues one), and `azp`, when present, must equal it.
     """
 
     def __init__(
@@ -224,7 +217,7 @@ class CognitoJwtVerifier:
         return key
 
     def check_claims(self, claims: dict) -> dict:
-        """The claim checks of `verify` (step 5 above) alone, for claims someone else has checked the signature
+        """The claim checks of `verify` alone, for claims someone else has checked the signature
         of (an API gateway's JWT authorizer): `claims` if they pass, else the `JwtInvalidClaimError` subclass."""
         check_claim_types(claims)
         check_subject(claims)
@@ -328,7 +321,8 @@ def check_header(header: dict) -> None:
         raise JwtUnsupportedHeaderError("the header's typ is not JWT")
 
 
-_NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+#: The numeric claims (an API gateway's JWT authorizer passes them on as strings: `weather_api.bearer`).
+NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 _STRING_CLAIMS = (
     "iss", "sub", "token_use", "client_id", "scope", "nonce", "at_hash", "azp", "jti", "username", "email",
     "cognito:username",
@@ -338,7 +332,7 @@ _STRING_CLAIMS = (
 def check_claim_types(claims: dict) -> None:
     """JSON types as Cognito issues them: a claim of the wrong type is refused, never coerced. (Exact `type()`
     checks: the JSON parser makes only plain int, float, bool and str, and `type(True) is bool`, not int.)"""
-    for name in _NUMERIC_CLAIMS:
+    for name in NUMERIC_CLAIMS:
         if name in claims and (type(claims[name]) not in (int, float) or not math.isfinite(claims[name])):
             raise JwtInvalidClaimError(f"the {name} claim is not a number")
     for name in _STRING_CLAIMS:
@@ -377,7 +371,8 @@ def check_times(claims: dict, leeway: int, now: float) -> None:
 
 def check_client(claims: dict, token_use: str, client_ids: frozenset[str]) -> None:
     """Cognito names the client in `aud` for ID tokens and in `client_id` for access tokens, never the other way:
-    an access token is not accepted on the strength of its `aud`."""
+    an access token is not accepted on the strength of its `aud`. An ID token's `aud` must be exactly one allowed
+    client (Cognito never issues more), and `azp`, when present, must equal it (OIDC Core 3.1.3.7 steps 3-5)."""
     if token_use == "access":
         if claims.get("client_id") not in client_ids:
             raise InvalidClientIdError("the access token's client_id is not an allowed client")
