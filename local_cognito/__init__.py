@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import yaml  # noqa: F401 -- the `local` extra: without it (a production install) importing this package fails here
 from authlib.oauth2 import OAuth2Error
@@ -32,9 +32,12 @@ log = logging.getLogger(__name__)
 
 
 def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = DEFAULT_TEMPLATE,
-               region: str = "us-east-1", clock: Callable[[], float] = time.time,
-               token_lifetime: int | None = None) -> Flask:
+               region: str = "us-east-1", parameters: Mapping[str, str] | None = None,
+               clock: Callable[[], float] = time.time, token_lifetime: int | None = None) -> Flask:
     """Build the local Cognito for the pool in `state_dir` (created on first use), served at `base_url`.
+
+    `parameters` are the template's parameter values (e.g. `{"WebAppBaseUrl": "http://localhost:8080"}`); the
+    state directory keeps them, and None means those it kept (`LocalCognito`).
 
     `token_lifetime` (seconds) overrides every client's access and ID token validity, below Cognito's
     5-minute minimum if need be, so tests can watch tokens expire without waiting; `clock` lets tests move
@@ -43,8 +46,8 @@ def create_app(*, state_dir: str | Path, base_url: str, template: str | Path = D
     # Authlib's server grants log issued tokens at DEBUG level: keep that logger above DEBUG whatever the root says.
     grants_log = logging.getLogger("authlib.oauth2.rfc6749.grants")
     grants_log.setLevel(max(grants_log.getEffectiveLevel(), logging.INFO))
-    pool = LocalCognito(state_dir=state_dir, base_url=base_url, template=template, region=region, clock=clock,
-                        token_lifetime=token_lifetime)
+    pool = LocalCognito(state_dir=state_dir, base_url=base_url, template=template, region=region,
+                        parameters=parameters, clock=clock, token_lifetime=token_lifetime)
     app = Flask(__name__)
     secure = pool.base_url.startswith("https://")
     app.config.update(

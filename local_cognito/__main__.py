@@ -2,12 +2,14 @@
 operations it emulates.
 
     python -m local_cognito --port 9229 --state-dir .state/cognito        # serve (loopback only)
+    python -m local_cognito --state-dir .state/cognito --parameter-overrides WebAppBaseUrl=http://localhost:8080
     python -m local_cognito env --state-dir .state/cognito --base-url http://localhost:9229
     python -m local_cognito rotate-keys --state-dir .state/cognito
     python -m local_cognito operations                                    # a Markdown table (the README's)
 
 `env` prints `KEY=value` lines for the web app, the weather API and the machine/CLI clients, e.g.
-`set -a; eval "$(python -m local_cognito env ...)"; set +a`.
+`set -a; eval "$(python -m local_cognito env ...)"; set +a`. The state directory keeps the template parameters it
+was last given (`--parameter-overrides`); a command given none uses those.
 """
 
 from __future__ import annotations
@@ -31,7 +33,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=9229)
     parser.add_argument("--base-url", help="external URL of this server (default: http://HOST:PORT)")
     parser.add_argument("--region", default="us-east-1", help="region of a new pool's id")
+    parser.add_argument("--parameter-overrides", nargs="+", metavar="KEY=VALUE", type=parameter,
+                        help="the template's parameters, e.g. WebAppBaseUrl=http://localhost:8080 (default: those "
+                             "last given for this state directory, else the template's defaults)")
     return parser.parse_args(argv)
+
+
+def parameter(text: str) -> tuple[str, str]:
+    key, equals, value = text.partition("=")
+    if not key or not equals:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key, value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,16 +56,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     host = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     base_url = (args.base_url or f"http://{host}:{args.port}").rstrip("/")
+    pool_args = dict(state_dir=args.state_dir, base_url=base_url, template=args.template, region=args.region,
+                     parameters=dict(args.parameter_overrides) if args.parameter_overrides else None)
     try:
         if args.command == "serve":
-            app = create_app(state_dir=args.state_dir, base_url=base_url, template=args.template, region=args.region)
+            app = create_app(**pool_args)
             pool = app.extensions["local_cognito"]
             outbox.init_console_logging()
             print(f"Local Cognito for pool {pool.pool_id} at {base_url}")
             print(f"Demo user: {pool.demo_user.email} / {pool.demo_user.password}")
             app.run(host=args.host, port=args.port, threaded=True)
             return 0
-        pool = LocalCognito(state_dir=args.state_dir, base_url=base_url, template=args.template, region=args.region)
+        pool = LocalCognito(**pool_args)
     except TemplateError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

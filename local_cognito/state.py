@@ -6,12 +6,13 @@ one too (they share the state directory with a running server).
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from local_cognito import pre_token_generation
 from local_cognito.account_store import AccountStore
@@ -64,12 +65,13 @@ class LocalCognito:
     """Everything one running pool needs, built from the template and the state directory."""
 
     def __init__(self, *, state_dir: str | Path, base_url: str, template: str | Path, region: str = "us-east-1",
-                 clock: Callable[[], float] = time.time, token_lifetime: int | None = None):
+                 parameters: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time,
+                 token_lifetime: int | None = None):
         self.clock = clock
         self.store = Store(state_dir, clock, new_pool_id=lambda: new_pool_id(region))
         self.pool_id = self.store.pool_id
         self.region = self.pool_id.split("_", 1)[0]
-        self.config: PoolConfig = load_pool_config(template, region=self.region)
+        self.config: PoolConfig = self._load_template(template, parameters)
         self.base_url = base_url.rstrip("/")
         self.issuer = f"{self.base_url}/{self.pool_id}"
         self.secret_key = self.store.meta("flask_secret_key", lambda: secrets.token_urlsafe(32)) or ""
@@ -84,6 +86,16 @@ class LocalCognito:
         self.demo_user = self._ensure_demo_user()
         self.oauth = CognitoAuthorizationServer(store=self.store, tokens=self.tokens,
                                                 custom_scopes=self.config.custom_scopes)
+
+    def _load_template(self, template: str | Path, parameters: Mapping[str, str] | None) -> PoolConfig:
+        """The template with `parameters`, which the state directory keeps: like a stack's, a pool's parameters stay
+        as they were last given, so a command given none (`env`, `rotate-keys`) does not undo a server's (the web
+        app's URLs of a `make run` on other ports)."""
+        kept = json.loads(self.store.meta("template_parameters") or "{}")
+        config = load_pool_config(template, region=self.region, parameters=kept if parameters is None else parameters)
+        if parameters is not None:
+            self.store.set_meta("template_parameters", json.dumps(dict(parameters)))
+        return config
 
     def _pre_token_generation(self, template: str | Path) -> pre_token_generation.PreTokenGeneration | None:
         try:
@@ -122,7 +134,7 @@ class LocalCognito:
             "ALLOW_USER_PASSWORD_AUTH" in client.settings.explicit_auth_flows)
 
     def environment(self) -> dict[str, str]:
-        """Environment assignments for the web app, the weather API and the machine and CLI clients."""
+        """Environment assignments for local runs of the web app, the weather API and the machine and CLI clients."""
         env = {
             "COGNITO_REGION": self.region,
             "COGNITO_USER_POOL_ID": self.pool_id,
@@ -134,6 +146,9 @@ class LocalCognito:
             env["COGNITO_CLIENT_ID"] = clients["web"].client_id
             if clients["web"].client_secret:
                 env["COGNITO_CLIENT_SECRET"] = clients["web"].client_secret
+        # Made once per pool and kept with it: every local run of the web app (`make run`, or the web app alone)
+        # signs and seals its sessions with the same key, so they survive restarts and are shared between the two.
+        env["SECRET_KEY"] = self.store.meta("webapp_secret_key", lambda: secrets.token_urlsafe(48)) or ""
         env["WEATHER_API_CLIENT_IDS"] = ",".join(c.client_id for c in clients.values() if self._may_call_apis(c))
         for client in clients.values():
             if client.name == "web":

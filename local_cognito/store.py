@@ -227,6 +227,10 @@ class Store:
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, create()))
             return db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()["value"]
 
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     # -- app clients -------------------------------------------------------------------------------------------
     def sync_client(self, settings: ClientSettings, new_id: Callable[[], str],
                     new_secret: Callable[[], str]) -> AppClient:

@@ -111,3 +111,65 @@ class HungServer:
         self.listener.close()
         for connection in self.connections:
             connection.close()
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different ports that were free a moment ago."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+class Output:
+    """A child process's merged stdout and stderr, read line by line in a thread, so a test can wait for a line
+    while the process keeps running (a server) and read everything it printed once it has stopped."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        """Everything printed up to and including the first line containing `text`; fails if the process ends
+        or `timeout` passes first."""
+        with self._changed:
+            ready = self._changed.wait_for(
+                lambda: any(text in line for line in self.lines) or not self._reader.is_alive(), timeout)
+            printed = "".join(self.lines)
+        if not ready or text not in printed:
+            raise AssertionError(f"{text!r} never came (exit code {self.process.poll()}); the output:\n{printed}")
+        return printed
+
+    def stop(self, timeout: float = 15) -> str:
+        """Terminate the process (if it still runs) and return everything it printed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=timeout)
+        self._reader.join(timeout)
+        self.process.stdout.close()
+        return self.text
+
+
+def start(command: list[str], *, cwd: Path, env: dict[str, str]) -> Output:
+    """Run `command` in the background, its output collected (`Output`)."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    return Output(process)

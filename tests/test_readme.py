@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from webapp.__main__ import PORTS
+
 ROOT = Path(__file__).resolve().parent.parent
 # Every setting is read through `webapp.environment.Env`: `env.text("NAME"`, `env.url("NAME"`, ...
 SETTINGS_READ = re.compile(r'\b(?:env|self)\.(?:text|required|url|check_url|seconds|timeout|scope)\("([A-Z][A-Z0-9_]+)"')
@@ -24,6 +26,7 @@ def test_every_setting_is_documented_and_every_documented_setting_exists():
     read.add("HTTP_TIMEOUT")  # `Env.timeout()` reads it by default
     read |= set(GUNICORN_READ.findall((ROOT / "deploy" / "gunicorn.conf.py").read_text())) - {
         "SESSION_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"}  # read there too / set there for prometheus-client
+    read |= {variable for variable, _, _ in PORTS.values()}  # `make run`'s ports
     documented = {name.strip("` ") for row in TABLE_ROW_NAMES.findall(configuration_section())
                   for name in row.split(",")}
     assert len(read) > 20, "settings missing: the pattern no longer matches the settings modules"

@@ -2,8 +2,10 @@
 
 Without `COGNITO_*` settings it starts the local Cognito (from `deploy/cognito.yaml`), the weather API and the web
 app in one process, wired to each other, and prints the URL and the demo user's credentials; with
-`COGNITO_USER_POOL_ID` or `COGNITO_ISSUER` set, only the web app and the API, against that pool. State lives in
-`--state-dir` (default `.state`), so a restart keeps it. Production runs each app under gunicorn instead.
+`COGNITO_USER_POOL_ID` or `COGNITO_ISSUER` set, only the web app and the API, against that pool. Ports come from
+`--web-port`, `--api-port`, `--cognito-port` or WEB_PORT, API_PORT, COGNITO_PORT (5000, 5001, 9229). State lives
+in `--state-dir` (default `.state`: the local pool in `cognito/`, sessions in `webapp-sessions/`, where the web app
+run alone finds them too), so a restart keeps it. Production runs each app under gunicorn instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import argparse
 import logging
 import os
 import secrets
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -24,23 +27,27 @@ from webapp.environment import ConfigError
 from webapp.weather_api import create_app as create_api
 from webapp.weather_api.settings import ApiSettings
 
-#: The ports the template's callback and logout URLs name (deploy/cognito.yaml): http://localhost:5000/...
-WEB_PORT, API_PORT, COGNITO_PORT = 5000, 5001, 9229
-
-log = logging.getLogger("webapp.launcher")
+#: Each server's name, and the environment variable, option and default that choose its port.
+PORTS = {"web app": ("WEB_PORT", "--web-port", 5000), "weather API": ("API_PORT", "--api-port", 5001),
+         "local Cognito": ("COGNITO_PORT", "--cognito-port", 9229)}
 
 
 class RequestLogHandler(WSGIRequestHandler):
-    """Werkzeug's request log, without query strings: callback URLs carry authorization codes."""
+    """Werkzeug's request log under the server's name and port (`served_by`), without query strings: callback
+    URLs carry authorization codes."""
+
+    served_by: logging.Logger
 
     def log_request(self, code="-", size="-"):
-        path = self.path.split("?", 1)[0]
-        log.info("%s %s %s", self.command, path, code)
+        self.served_by.info("%s %s %s", self.command, self.path.split("?", 1)[0], code)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__.split("\n")[0])
     parser.add_argument("--state-dir", default=".state", help="where local state is kept (default: .state)")
+    for name, (variable, option, default) in PORTS.items():
+        parser.add_argument(option, type=int, default=os.environ.get(variable, default),
+                            help=f"the {name}'s port (default: {variable}, else {default})")
     return parser.parse_args(argv)
 
 
@@ -54,15 +61,38 @@ def persistent_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-def local_environment(state_dir: Path) -> tuple[dict[str, str], object]:
-    """Settings for the web app and the API from a local Cognito in `state_dir`, and that Cognito's app."""
-    from local_cognito import create_app as create_cognito  # the launcher and tests only
-    from local_cognito import outbox
+def listen(ports: dict[str, int]) -> dict[str, socket.socket] | None:
+    """A listening socket on 127.0.0.1 for each server, or None once every taken port is named with the way to
+    choose others. All are bound before anything starts (Werkzeug would exit at the first taken port, with advice
+    that names no way to change it)."""
+    bound, taken = {}, []
+    for name, port in ports.items():
+        try:
+            bound[name] = socket.create_server(("127.0.0.1", port))
+        except OSError as error:
+            taken.append((name, port, os.strerror(error.errno)))
+    if not taken:
+        return bound
+    for listener in bound.values():
+        listener.close()
+    lines = ["Cannot start: a port the demo needs is not free."]
+    lines += [f"  port {port} ({name}): {reason}" for name, port, reason in taken]
+    lines += ["Stop what holds it (another `make run`?), or choose other ports with WEB_PORT, API_PORT and "
+              "COGNITO_PORT, e.g.",
+              "  " + " ".join(f"{PORTS[name][0]}={port + 10}" for name, port, _ in taken) + " make run",
+              "  python -m webapp " + " ".join(f"{PORTS[name][1]} {port + 10}" for name, port, _ in taken)]
+    print("\n".join(lines), file=sys.stderr)
+    return None
 
-    cognito = create_cognito(state_dir=state_dir / "cognito", base_url=f"http://localhost:{COGNITO_PORT}")
-    outbox.init_console_logging()  # sign-up and password-reset codes appear on this console
-    env = dict(cognito.extensions["local_cognito"].environment())
-    return env, cognito
+
+def local_environment(state_dir: Path, web_port: int, cognito_port: int) -> tuple[dict[str, str], object]:
+    """Settings for the web app and the API from a local Cognito in `state_dir`, and that Cognito's app, whose web
+    client's callback and sign-out URLs name the web app's port (the template's WebAppBaseUrl)."""
+    from local_cognito import create_app as create_cognito  # the launcher and tests only
+
+    cognito = create_cognito(state_dir=state_dir / "cognito", base_url=f"http://localhost:{cognito_port}",
+                             parameters={"WebAppBaseUrl": f"http://localhost:{web_port}"})
+    return dict(cognito.extensions["local_cognito"].environment()), cognito
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,37 +100,43 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     state_dir = Path(args.state_dir).resolve()
     real_pool = bool(os.environ.get("COGNITO_USER_POOL_ID") or os.environ.get("COGNITO_ISSUER"))
-    env: dict[str, str] = {}
-    servers = []
+    ports = {"web app": args.web_port, "weather API": args.api_port}
     if not real_pool:
-        env, cognito = local_environment(state_dir)
-        servers.append(("local Cognito", COGNITO_PORT, cognito))
+        ports["local Cognito"] = args.cognito_port
+    listeners = listen(ports)
+    if listeners is None:
+        return 1
+    env: dict[str, str] = {}
+    apps = {}
+    if real_pool:
+        env["SECRET_KEY"] = persistent_secret(state_dir / "secret_key")
+    else:
+        env, apps["local Cognito"] = local_environment(state_dir, args.web_port, args.cognito_port)
     env.update(
-        APP_BASE_URL=f"http://localhost:{WEB_PORT}",
-        WEATHER_API_URL=f"http://localhost:{API_PORT}",
-        SESSION_DIR=str(state_dir / "sessions"),
-        SECRET_KEY=persistent_secret(state_dir / "secret_key"),
+        APP_BASE_URL=f"http://localhost:{args.web_port}",
+        WEATHER_API_URL=f"http://localhost:{args.api_port}",
+        SESSION_DIR=str(state_dir / "webapp-sessions"),
     )
     # Your own settings win, except that a local pool's COGNITO_* must describe the pool this launcher runs.
     env.update({k: v for k, v in os.environ.items() if real_pool or not k.startswith("COGNITO_")})
     env.setdefault("WEATHER_API_CLIENT_IDS", env.get("COGNITO_CLIENT_ID", ""))
     try:
-        servers.append(("weather API", API_PORT, create_api(ApiSettings.from_env(env))))
-        servers.append(("web app", WEB_PORT, create_web_app(WebSettings.from_env(env))))
+        apps["weather API"] = create_api(ApiSettings.from_env(env))
+        apps["web app"] = create_web_app(WebSettings.from_env(env))
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    return serve(servers, env, real_pool)
+    return serve({name: (ports[name], listeners[name], app) for name, app in apps.items()}, env, real_pool)
 
 
-def serve(servers: list, env: dict[str, str], real_pool: bool) -> int:
-    """Run every server in a thread of this process until Ctrl-C."""
-    try:
-        running = [make_server("127.0.0.1", port, app, threaded=True, request_handler=RequestLogHandler)
-                   for _, port, app in servers]
-    except OSError as error:
-        print(f"Cannot listen on a port the demo needs ({error}). Is `make run` already running?", file=sys.stderr)
-        return 1
+def serve(servers: dict, env: dict[str, str], real_pool: bool) -> int:
+    """Run every server in a thread of this process until Ctrl-C, each logging its requests as `name :port`."""
+    running = []
+    for name, (port, listener, app) in servers.items():
+        handler = type("RequestLog", (RequestLogHandler,), {"served_by": logging.getLogger(f"{name} :{port}")})
+        running.append(make_server("127.0.0.1", port, app, threaded=True, request_handler=handler,
+                                   fd=listener.fileno()))
+        listener.close()  # the server holds its own duplicate of the socket
     for server in running:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     print_banner(servers, env, real_pool)
@@ -113,11 +149,11 @@ def serve(servers: list, env: dict[str, str], real_pool: bool) -> int:
     return 0
 
 
-def print_banner(servers: list, env: dict[str, str], real_pool: bool) -> None:
+def print_banner(servers: dict, env: dict[str, str], real_pool: bool) -> None:
     lines = ["", f"  Open {env['APP_BASE_URL']} in your browser.", ""]
     if not real_pool:
         lines += [f"  Demo user:  {env['DEMO_USER_EMAIL']}", f"  Password:   {env['DEMO_USER_PASSWORD']}", ""]
-    lines += [f"  {name:<14} http://localhost:{port}" for name, port, _ in servers]
+    lines += [f"  {name:<14} http://localhost:{port}" for name, (port, _, _) in servers.items()]
     lines += ["", "  Press Ctrl-C to stop.", ""]
     print("\n".join(lines), flush=True)
 

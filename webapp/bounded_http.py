@@ -235,20 +235,6 @@ def bounded_session(max_bytes: int, *, pool_maxsize: int = 10, base_url: str | N
     return session
 
 
-class BearerAuth(requests.auth.AuthBase):
-    """`Authorization: Bearer` (RFC 6750 §2.1); as `auth`, it also keeps a ~/.netrc from replacing the token."""
-
-    def __init__(self, token: str):
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(<redacted>)"
-
-
 class BoundedOAuth2Session(OAuth2Session):
     """Authlib's requests session for token, revocation and client-credentials calls, over a `BoundedAdapter`
     shared by every session made with it (Authlib makes one per call), and following no redirect: a token

@@ -138,12 +138,9 @@ class Issuer:
     metadata_url: str
 
     @property
-    def user_pool_id(self) -> str:
-        return self.issuer.rsplit("/", 1)[-1]
-
-    @property
     def region(self) -> str:
-        return self.user_pool_id.split("_", 1)[0]
+        """The user pool id's prefix (the issuer ends with the pool id)."""
+        return self.issuer.rsplit("/", 1)[-1].split("_", 1)[0]
 
     @property
     def api_endpoint(self) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from tests.benchmarks import services
-from tests.benchmarks.measure import Comparison, Plan, Target, compare
+from tests.benchmarks.measure import Comparison, Plan, Rounds, Target, compare, run_rounds
 from tests.benchmarks.processes import Process, Workers, gunicorn
 from tests.servers import RedisServer
 
@@ -72,3 +72,6 @@ class Bench(ExitStack):
 
     def compare(self, app: Target, ceiling: Target) -> Comparison:
         return compare(app, ceiling, self.plan)
+
+    def rounds(self, targets: dict[str, Target]) -> Rounds:
+        return run_rounds(targets, self.plan)

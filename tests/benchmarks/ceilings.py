@@ -6,9 +6,9 @@ settings, so the ratio says what our code costs and not how busy the machine was
 
 from __future__ import annotations
 
+import sys
 import threading
 
-import requests
 from flask import Flask, render_template
 from jinja2 import DictLoader
 
@@ -85,7 +85,11 @@ def fetch_page_app(upstream: str, size: int = 4096) -> Flask:
 
     Each worker thread keeps its own `requests.Session` (one pooled connection per thread) as the extension
     state, so every call after the first reuses an open connection, as the web app's weather client does.
+    (`requests` is imported here, not by the module, so that the page ceiling's workers do not load it: figure 7
+    compares their memory with the web app's.)
     """
+    import requests
+
     app = bare_app()
     local = threading.local()
     app.extensions["bench_http"] = local
@@ -114,3 +118,17 @@ def weather_api_with_open_twin() -> Flask:
     app = create_app()
     app.add_url_rule("/bench/open/weatherforecast", "bench_open_forecast", views.weatherforecast.__wrapped__)
     return app
+
+
+def serve_bare_page(port: int) -> None:
+    """Figure 7b's ceiling: a bare Flask server, served the way `python -m webapp` serves its apps (Werkzeug's
+    threaded server), answering `GET /` with a page."""
+    from werkzeug.serving import make_server
+
+    app = page_app()
+    app.add_url_rule("/", "home", app.view_functions["page"])
+    make_server("127.0.0.1", port, app, threaded=True).serve_forever()
+
+
+if __name__ == "__main__":  # python -m tests.benchmarks.ceilings PORT
+    serve_bare_page(int(sys.argv[1]))

@@ -1,4 +1,5 @@
-"""Paired, interleaved wrk runs of an app and its ceiling, reduced to medians and a ratio."""
+"""Paired, interleaved wrk runs of an app and its ceiling (or of several apps and a ceiling), reduced to medians
+and ratios."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tests.benchmarks.wrk import Load, run_wrk
+from tests.benchmarks.wrk import Load, WrkResult, run_wrk
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,41 @@ def compare(app: Target, ceiling: Target, plan: Plan) -> Comparison:
     The ratio is the median of the per-pair ratios (each pair ran back to back), which is steadier than the
     ratio of two medians taken minutes apart.
     """
+    return run_rounds({"app": app, "ceiling": ceiling}, plan).comparison("app", "ceiling")
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """wrk results of several targets, one run of each per round, in the same order in every list."""
+
+    runs: dict[str, list[WrkResult]]
+
+    def comparison(self, app: str, ceiling: str) -> Comparison:
+        """`app` against `ceiling`: medians, and the median of the ratios of runs in the same round."""
+        app_runs, ceiling_runs = self.runs[app], self.runs[ceiling]
+        return Comparison(
+            app_per_second=statistics.median(r.per_second for r in app_runs),
+            ceiling_per_second=statistics.median(r.per_second for r in ceiling_runs),
+            ratio=statistics.median(a.per_second / c.per_second for a, c in zip(app_runs, ceiling_runs)),
+            app_p50_ms=statistics.median(r.p50_ms for r in app_runs),
+            ceiling_p50_ms=statistics.median(r.p50_ms for r in ceiling_runs),
+        )
+
+
+def run_rounds(targets: dict[str, Target], plan: Plan) -> Rounds:
+    """`plan.runs` rounds of one wrk run per target, after a warm-up of each. The order rotates from round to
+    round, so that no target always runs first (or last) in a round, and any two can be compared round by round.
+    """
     warmup = replace(plan.load, duration=plan.warmup_seconds)
-    for target in (app, ceiling):
+    for target in targets.values():
         run_wrk(target.url, warmup, target.requests_file)
-    app_runs, ceiling_runs = [], []
-    for _ in range(plan.runs):
-        app_runs.append(run_wrk(app.url, plan.load, app.requests_file))
-        ceiling_runs.append(run_wrk(ceiling.url, plan.load, ceiling.requests_file))
-    print(f"[bench]     runs (req/s): {' '.join(f'{a.per_second:.0f}/{c.per_second:.0f}' for a, c in zip(app_runs, ceiling_runs))}",
-          file=sys.stderr, flush=True)
-    return Comparison(
-        app_per_second=statistics.median(r.per_second for r in app_runs),
-        ceiling_per_second=statistics.median(r.per_second for r in ceiling_runs),
-        ratio=statistics.median(a.per_second / c.per_second for a, c in zip(app_runs, ceiling_runs)),
-        app_p50_ms=statistics.median(r.p50_ms for r in app_runs),
-        ceiling_p50_ms=statistics.median(r.p50_ms for r in ceiling_runs),
-    )
+    names = list(targets)
+    runs: dict[str, list[WrkResult]] = {name: [] for name in names}
+    for round_number in range(plan.runs):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            runs[name].append(run_wrk(targets[name].url, plan.load, targets[name].requests_file))
+    print("[bench]     runs (req/s): " + "; ".join(
+        f"{name} {' '.join(f'{r.per_second:.0f}' for r in results)}" for name, results in runs.items()),
+        file=sys.stderr, flush=True)
+    return Rounds(runs)

@@ -30,8 +30,11 @@ def at_least(value: float, target: float) -> bool:
     return value >= target
 
 
-def ratio_row(figure: str, measured: float, ceiling: float, ratio: float, unit: str, target: float,
+def ratio_row(figure: str, measured: float, ceiling: float, ratio: float, unit: str, target: float | None,
               meets: Callable[[float, float], bool] = at_least, sign: str = "≥") -> Row:
+    """A measured/ceiling row; `target` None: reported, with no target to meet."""
+    if target is None:
+        return Row(figure, f"{measured:,.0f} {unit}", f"{ceiling:,.0f} {unit}", f"{ratio:.2f}", "report")
     return Row(figure, f"{measured:,.0f} {unit}", f"{ceiling:,.0f} {unit}", f"{ratio:.2f}", f"{sign} {target:.2f}",
                meets(ratio, target))
 

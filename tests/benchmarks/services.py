@@ -89,8 +89,9 @@ class LocalCognito:
         response.raise_for_status()
         return response.json()["access_token"]
 
-    def allow_app(self, app_base_url: str) -> None:
-        """Register the web app's callback and sign-out URLs with boto3, as one would on a real pool."""
+    def allow_app(self, app_base_url: str, callback: str = "/callback", signed_out: str = "/signed-out") -> None:
+        """Register an app's callback and sign-out URLs (the web app's paths unless told otherwise) with boto3,
+        as one would on a real pool."""
         idp = boto3.client("cognito-idp", endpoint_url=self.url, region_name=self.env["COGNITO_REGION"],
                            config=Config(retries={"max_attempts": 1}), **FAKE_AWS_CREDENTIALS)
         pool_id, client_id = self.env["COGNITO_USER_POOL_ID"], self.env["COGNITO_CLIENT_ID"]
@@ -98,8 +99,8 @@ class LocalCognito:
         for key in ("ClientSecret", "CreationDate", "LastModifiedDate", "EnablePropagateAdditionalUserContextData"):
             current.pop(key, None)
         # UpdateUserPoolClient resets every setting it is not given, so the current ones go back too.
-        current["CallbackURLs"] = sorted({*current.get("CallbackURLs", []), f"{app_base_url}/callback"})
-        current["LogoutURLs"] = sorted({*current.get("LogoutURLs", []), f"{app_base_url}/signed-out"})
+        current["CallbackURLs"] = sorted({*current.get("CallbackURLs", []), app_base_url + callback})
+        current["LogoutURLs"] = sorted({*current.get("LogoutURLs", []), app_base_url + signed_out})
         idp.update_user_pool_client(**current)
 
     def webapp_env(self) -> dict[str, str]:

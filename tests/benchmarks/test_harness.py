@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from tests.benchmarks.ceilings import page_app
+from tests.benchmarks.measure import Rounds
 from tests.benchmarks.report import Row, markdown
-from tests.benchmarks.wrk import Load, LoadError, run_wrk, write_requests
+from tests.benchmarks.wrk import Load, LoadError, WrkResult, run_wrk, write_requests
 from tests.servers import ServerThread, require_binary
 
 
@@ -43,3 +44,14 @@ def test_table_lists_figures_in_order_with_verdicts():
     lines = markdown(rows, "settings").splitlines()
     assert [line.split(" | ")[0] for line in lines[2:5]] == ["| 1a. first", "| 2a. second", "| 3a. third"]
     assert [line.split(" | ")[-1] for line in lines[2:5]] == ["pass |", "**miss** |", "**ERROR** |"]
+
+
+def test_a_comparison_pairs_the_runs_of_each_round():
+    def runs(*per_second: int) -> list[WrkResult]:
+        return [WrkResult(requests=n, seconds=1.0, p50_ms=1.0, p99_ms=2.0) for n in per_second]
+
+    # Round by round the app does as well as the ceiling, twice; the medians alone (100 vs 400) would say 0.25.
+    rounds = Rounds({"app": runs(100, 100, 400), "ceiling": runs(100, 400, 400)})
+    comparison = rounds.comparison("app", "ceiling")
+    assert comparison.ratio == 1.0
+    assert (comparison.app_per_second, comparison.ceiling_per_second) == (100, 400)

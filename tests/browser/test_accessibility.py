@@ -68,6 +68,8 @@ def test_the_demo_signed_in(page, axe, weather_app, local_cognito, device):
     check(axe, page, "weather")
     page.goto(f"{weather_app.url}/profile")
     check(axe, page, "profile")
+    page.get_by_role("link", name="Manage two-step sign-in").click()
+    check(axe, page, "two-step sign-in")
     page.get_by_role("button", name="Turn on two-step sign-in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Turn on two-step sign-in")
     check(axe, page, "two-step setup")

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.client.conftest import cache_files, cached_tokens
 from tests.servers import free_port
 from webapp.client.api import WeatherApi
-from webapp.client.commands import with_token
+from webapp.client.__main__ import with_token
 from webapp.client.machine import MachineTokens
 from webapp.client.token_cache import TokenCache
 from webapp.client.settings import ClientSettings
@@ -113,6 +113,14 @@ def test_a_scope_the_client_may_not_request(run_cli, client_env):
     result = run_cli({**client_env, "WEATHER_API_SCOPE": "weatherapi/write"}, "forecast", "--machine")
     assert result.code == 1
     assert "may not request the scope weatherapi/write" in result.err
+
+
+def test_an_unknown_token_endpoint_error_is_shown_as_sent(run_cli, client_env, scripted):
+    """The endpoint's own words (made printable), never read as a template: braces in them are just text."""
+    scripted.answer('{"error": "odd_error", "error_description": "no {scope} for {you}"}', 400)
+    result = run_cli({**client_env, "COGNITO_DOMAIN": scripted.url}, "forecast", "--machine")
+    assert (result.code, result.err) == (1, "weather-client: The token endpoint refused the client credentials "
+                                            "grant (odd_error: no {scope} for {you}).\n")
 
 
 def test_a_token_lacking_the_scope_the_api_requires(run_cli, client_env, write_scope_api):

@@ -143,12 +143,6 @@ def test_an_unwritable_directory_still_caches_in_memory(tmp_path, clock, issuer,
     assert "not cached on disk" in caplog.text
 
 
-def test_memory_only(clock, issuer):
-    cache = TokenCache(None, clock=clock)
-    assert cache.get("k", issuer) == cache.get("k", issuer)
-    assert len(issuer.calls) == 1
-
-
 def test_expire_keeps_the_refresh_token_and_spares_a_newer_token(tmp_path, clock, issuer):
     cache = TokenCache(tmp_path / "c", clock=clock)
     first = cache.get("k", issuer)

@@ -7,6 +7,7 @@ import logging
 import re
 
 import requests
+from prometheus_client import REGISTRY
 
 from tests.fixtures.webapp import sign_in
 from tests.local_cognito.accounts_support import (
@@ -21,8 +22,24 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SECRET = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
 
 
+def json_api_calls() -> float:
+    """The web app's calls to Cognito's JSON API so far (its Prometheus counter; the app runs in this process)."""
+    return REGISTRY.get_sample_value("cognito_auth_cognito_request_seconds_count", {"endpoint": "json_api"}) or 0.0
+
+
 def csrf(page: requests.Response) -> str:
     return CSRF.search(page.text).group(1)
+
+
+def test_the_profile_page_links_to_two_step_sign_in_without_asking_cognito(webapp, local_cognito):
+    email = confirmed_user(local_cognito, "demo-two-step-link")
+    http = requests.Session()
+    sign_in(http, webapp.url, email, PASSWORD)
+    calls_before = json_api_calls()
+    profile = http.get(f"{webapp.url}/profile")
+    assert 'href="/profile/two-step"' in profile.text and json_api_calls() == calls_before
+    assert "<strong>Off.</strong>" in http.get(f"{webapp.url}/profile/two-step").text
+    assert json_api_calls() == calls_before + 1  # GetUser
 
 
 def test_turning_two_step_sign_in_on_and_off(webapp, local_cognito, caplog):
@@ -30,7 +47,7 @@ def test_turning_two_step_sign_in_on_and_off(webapp, local_cognito, caplog):
     email = confirmed_user(local_cognito, "demo-two-step")
     http = requests.Session()
     sign_in(http, webapp.url, email, PASSWORD)
-    profile = http.get(f"{webapp.url}/profile")
+    profile = http.get(f"{webapp.url}/profile/two-step")
     assert "<strong>Off.</strong>" in profile.text
 
     setup = http.post(f"{webapp.url}/profile/two-step/setup", data={"csrf_token": csrf(profile)})
@@ -44,7 +61,7 @@ def test_turning_two_step_sign_in_on_and_off(webapp, local_cognito, caplog):
 
     on = http.post(f"{webapp.url}/profile/two-step/verify",
                    data={"csrf_token": csrf(setup), "code": totp_code(local_cognito, secret)})
-    assert on.url == f"{webapp.url}/profile" and "<strong>On.</strong>" in on.text and secret not in on.text
+    assert on.url == f"{webapp.url}/profile/two-step" and "<strong>On.</strong>" in on.text and secret not in on.text
     idp = cognito_idp(local_cognito)
     challenge = password_sign_in(idp, local_cognito.clients["cli"].client_id, email)
     assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"  # Cognito now asks for the code
@@ -62,7 +79,7 @@ def test_the_switch_needs_the_forms_csrf_token(webapp, local_cognito):
     forged = http.post(f"{webapp.url}/profile/two-step/setup", data={"csrf_token": "forged"})
     assert forged.status_code == 400
     assert local_cognito.pool.software_tokens.pending_secret(local_cognito.store.find_user(email).sub) is None
-    assert http.get(f"{webapp.url}/profile/two-step/setup").url == f"{webapp.url}/profile"  # nothing to show
+    assert http.get(f"{webapp.url}/profile/two-step/setup").url == f"{webapp.url}/profile/two-step"  # nothing to show
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(webapp):
@@ -76,11 +93,11 @@ def test_a_token_revoked_elsewhere_ends_the_session_when_cognito_refuses_it(weba
     email = confirmed_user(local_cognito, "demo-two-step-revoked")
     http = requests.Session()
     sign_in(http, webapp.url, email, PASSWORD)
-    assert "<strong>Off.</strong>" in http.get(f"{webapp.url}/profile").text
+    assert "<strong>Off.</strong>" in http.get(f"{webapp.url}/profile/two-step").text
     idp = cognito_idp(local_cognito)
     other_app = password_sign_in(idp, local_cognito.clients["cli"].client_id, email)["AuthenticationResult"]
     idp.global_sign_out(AccessToken=other_app["AccessToken"])
 
-    page = http.get(f"{webapp.url}/profile", allow_redirects=False)
+    page = http.get(f"{webapp.url}/profile/two-step", allow_redirects=False)
     assert page.status_code == 401 and "did not accept your sign-in" in page.text
     assert http.get(f"{webapp.url}/profile", allow_redirects=False).headers["Location"] == "/login?next=/profile"

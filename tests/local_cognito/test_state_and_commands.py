@@ -72,9 +72,47 @@ def test_env_prints_settings_the_web_app_and_api_accept(local_cognito):
     assert env["WEATHER_API_CLIENT_IDS"].split(",") == [clients[name].client_id for name in ("web", "machine", "cli")]
     assert (env["DEMO_USER_EMAIL"], env["DEMO_USER_PASSWORD"]) == (local_cognito.demo_user.email,
                                                                    local_cognito.demo_user.password)
-    web = WebSettings.from_env({**env, "SECRET_KEY": "k" * 40})
+    web = WebSettings.from_env(env)  # SECRET_KEY included
     assert web.issuer.issuer == local_cognito.issuer and web.cognito_domain == local_cognito.url
     assert ApiSettings.from_env(env).client_ids == tuple(env["WEATHER_API_CLIENT_IDS"].split(","))
+
+
+def test_env_prints_a_secret_key_made_for_the_pool_and_kept_with_it(tmp_path):
+    def secret_key(state_dir) -> str:
+        output = run_command("env", "--state-dir", str(state_dir)).stdout
+        return dict(shlex.split(line)[0].split("=", 1) for line in output.splitlines())["SECRET_KEY"]
+
+    first = secret_key(tmp_path / "a")
+    assert len(first) >= 32 and secret_key(tmp_path / "a") == first  # kept: sessions survive restarts
+    assert secret_key(tmp_path / "b") != first  # random: no key known in advance
+
+
+def test_parameter_overrides_are_kept_by_the_state_directory_until_others_are_given(tmp_path):
+    def callback_urls() -> list[str]:
+        handle = start_local_cognito(tmp_path)
+        try:
+            idp = handle.boto3_client()
+            client = idp.describe_user_pool_client(UserPoolId=handle.pool_id,
+                                                   ClientId=handle.clients["web"].client_id)["UserPoolClient"]
+            return client["CallbackURLs"] + client["LogoutURLs"]
+        finally:
+            handle.stop()
+
+    run_command("env", "--state-dir", str(tmp_path), "--parameter-overrides", "WebAppBaseUrl=http://localhost:8080")
+    assert callback_urls() == ["http://localhost:8080/callback", "http://localhost:8080/signed-out"]
+    run_command("env", "--state-dir", str(tmp_path))  # given none: a running `make run` on port 8080 keeps working
+    assert callback_urls() == ["http://localhost:8080/callback", "http://localhost:8080/signed-out"]
+    run_command("rotate-keys", "--state-dir", str(tmp_path), "--parameter-overrides",
+                "WebAppBaseUrl=http://localhost:5000")
+    assert callback_urls() == ["http://localhost:5000/callback", "http://localhost:5000/signed-out"]
+
+
+def test_an_unknown_parameter_is_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "local_cognito", "env", "--state-dir", str(tmp_path),
+                             "--parameter-overrides", "WebAppBaseURL=http://localhost:8080"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the template has no parameter WebAppBaseURL" in result.stderr
 
 
 def test_fixture_env_matches_the_settings_contract(local_cognito):

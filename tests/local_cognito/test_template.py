@@ -47,6 +47,15 @@ def test_the_template_describes_the_pool_and_its_clients():
     assert config.totp_mfa
 
 
+def test_parameters_take_the_place_of_their_defaults_and_unknown_ones_are_refused():
+    config = load_pool_config(DEFAULT_TEMPLATE, parameters={"WebAppBaseUrl": "http://localhost:8080"})
+    assert config.clients["web"].callback_urls == ("http://localhost:8080/callback",)
+    assert config.clients["web"].logout_urls == ("http://localhost:8080/signed-out",)
+    assert config.domain_prefix == "cognito-weather-demo"  # the other parameter keeps its default
+    with pytest.raises(TemplateError, match="the template has no parameter WebAppBaseURL"):
+        load_pool_config(DEFAULT_TEMPLATE, parameters={"WebAppBaseURL": "http://localhost:8080"})
+
+
 def test_short_form_tags_parse(tmp_path):
     template = tmp_path / "pool.yaml"
     template.write_text("""

@@ -18,7 +18,7 @@ import requests
 
 from tests.fixtures.webapp import SECRET_KEY, fill_login_form, serve_webapp, sign_in
 from tests.security.conftest import case, entropy_bits
-from tests.security.hostile_browser import COOKIE, HostileBrowser
+from tests.security.hostile_browser import COOKIE, HostileBrowser, query_of
 from webapp.demo.settings import WebSettings
 
 PASSWORD = "Correct-Horse-9-battery"
@@ -200,13 +200,28 @@ def test_absolute_timeout(webapp_factory, person):
 
 @pytest.mark.conformance(source="ASVS V3.3.4 (log out of all active sessions)",
                          expect="sign out everywhere ends the user's session in another browser too")
-def test_sign_out_everywhere_ends_other_sessions(rp, hostile):
-    # Against the hostile IdP in honest mode: the local Cognito does not serve GlobalSignOut yet.
+def test_sign_out_everywhere_ends_other_sessions(fresh_rp, hostile):
+    rp = fresh_rp()  # its own store: the hostile IdP's one user stays signed out everywhere there
     laptop, phone = HostileBrowser(rp.url), HostileBrowser(rp.url)
     laptop.sign_in()
     phone.sign_in()
     laptop.post("/logout-everywhere", data={"csrf_token": laptop.csrf_token()})
     assert phone.is_signed_in() is False
+
+
+@pytest.mark.conformance(source="ASVS V3.3.4 (log out of all active sessions) / OIDC Core 2 (auth_time)",
+                         expect="a sign-in authenticated before the user signed out everywhere (a Hosted UI session "
+                                "that outlived GlobalSignOut) gets no session: the browser is sent back to the Hosted "
+                                "UI with prompt=login, and the refresh token it was issued is revoked")
+def test_sign_out_everywhere_outlives_hosted_ui_sessions(fresh_rp, hostile):
+    rp = fresh_rp()
+    laptop, phone = HostileBrowser(rp.url), HostileBrowser(rp.url)
+    laptop.sign_in()
+    older = phone.authorize(phone.start_sign_in())  # authenticated at the Hosted UI before the sign-out...
+    laptop.post("/logout-everywhere", data={"csrf_token": laptop.csrf_token()})
+    response = phone.deliver(older.params)  # ...and arriving after it
+    assert response.status_code == 302 and query_of(response.headers["Location"]).get("prompt") == "login"
+    assert phone.is_signed_in() is False and len(hostile.revoked) == 1  # the phone's (GlobalSignOut ended the laptop's)
 
 
 # --- V4.2.2 CSRF on sign-out ------------------------------------------------------------------------------------

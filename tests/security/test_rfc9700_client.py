@@ -111,6 +111,29 @@ def test_replayed_authorization_response_in_another_browser(browser, another_bro
     assert (replay.status_code, another_browser.is_signed_in()) == (400, False)
 
 
+# --- RFC 6749 §3.1: a parameter sent twice -------------------------------------------------------------------------
+
+REPEATED = "refused (400) and every pending sign-in of the browser cleared: no code exchange, no session"
+REPEATED_PARAMETERS = [
+    case(f"repeated-{name}", name, source="RFC 6749 §3.1 (response parameters MUST NOT be included more than once)",
+         expect=REPEATED)
+    for name in ("code", "state", "iss", "error")
+]
+
+
+@pytest.mark.parametrize("name", REPEATED_PARAMETERS)
+def test_authorization_response_with_a_repeated_parameter(browser, hostile, name):
+    """Which copy counts would be the web app's guess (Werkzeug takes the first, a proxy may take the last): an
+    attacker appending `&state=…` or `&code=…` to a link must not get to choose."""
+    honest = browser.authorize(browser.start_sign_in()).params
+    extra = {"code": "attackers-code", "state": "attackers-state", "iss": hostile.issuer, "error": "access_denied"}
+    repeated = [(name, extra[name])] * (1 if name in honest else 2)  # iss and error: not in an honest response
+    response = browser.get("/callback", params=[*honest.items(), *repeated])
+    retried = browser.deliver(honest)  # the flow is gone too: the honest response alone no longer signs in
+    assert (response.status_code, retried.status_code, token_requests(hostile), browser.is_signed_in()) == \
+        (400, 400, 0, False)
+
+
 # --- §4.4 mix-up ------------------------------------------------------------------------------------------------
 
 

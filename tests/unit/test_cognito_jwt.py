@@ -168,6 +168,15 @@ def test_jwk_without_alg_is_refused(idp):
     refused(verifier(idp, cache), idp.token(idp.claims("access"), key=key), JwtInvalidSignatureAlgorithmError)
 
 
+def test_jwk_whose_key_ops_exclude_verify_is_refused(idp):
+    jwk = idp.key.as_dict(private=False)
+    del jwk["use"]
+    jwk["key_ops"] = ["encrypt"]  # RFC 7517 §4.3: this key may not verify signatures
+    cache = JwksCache()
+    cache.preload(idp.jwks_uri, {"keys": [jwk]})
+    refused(verifier(idp, cache), idp.access_token(), JwtInvalidSignatureAlgorithmError)
+
+
 def test_kid_naming_a_non_rsa_key(idp):
     ec = ECKey.generate_key("P-256", parameters={"kid": "ec-key", "alg": "ES256"})
     cache = JwksCache()
@@ -228,6 +237,17 @@ def test_unknown_kid_with_preloaded_keys(idp, access):
 )
 def test_malformed_tokens(access, token):
     refused(access, token.format(H=HEADER), JwtParseError)
+
+
+@pytest.mark.parametrize("segment", [1, 2], ids=["payload", "signature"])
+def test_standard_base64_alphabet_is_refused(idp, access, segment):
+    # The same bytes in base64 with `+` and `/` for base64url's `-` and `_`: another encoding of a valid token.
+    # ("???" in the JSON puts a "?" last in a 3-byte group: base64url "_"; signatures have "-" or "_" by chance.)
+    tokens = (idp.access_token(note="???") for _ in range(100))
+    token = next(t for t in tokens if {"-", "_"} & set(t.split(".")[segment]))
+    parts = token.split(".")
+    parts[segment] = parts[segment].replace("-", "+").replace("_", "/")
+    refused(access, ".".join(parts), JwtParseError)
 
 
 @pytest.mark.parametrize("token", [None, b"a.b.c", 42])

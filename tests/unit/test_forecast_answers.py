@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.bounded_http import BearerAuth
+from authlib.integrations.requests_client import OAuth2Auth
 from webapp.demo.weather import required_scope
 from webapp.weather_api.forecast import DayForecast, parse_forecast
 
@@ -67,4 +67,4 @@ def test_required_scope_comes_from_the_challenge_when_it_is_one_plain_scope(chal
 
 
 def test_bearer_auth_never_shows_its_token():
-    assert "secret-token" not in repr(BearerAuth("secret-token"))
+    assert "secret-token" not in repr(OAuth2Auth({"access_token": "secret-token"}))

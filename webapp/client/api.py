@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from authlib.integrations.requests_client import OAuth2Auth
 from werkzeug.datastructures import WWWAuthenticate
 
-from webapp.bounded_http import BearerAuth, bounded_session
+from webapp.bounded_http import bounded_session
 from webapp.client.errors import ApiError, InsufficientScopeError, InvalidTokenError, UnreachableError, printable
 from webapp.weather_api.forecast import DayForecast, parse_forecast
 
@@ -28,7 +29,8 @@ class WeatherApi:
     def forecast(self, access_token: str, city: str | None = None) -> list[DayForecast]:
         """The five-day forecast (the API's default city when `city` is None)."""
         try:
-            response = self.http.get(f"{self.base_url}/weatherforecast", auth=BearerAuth(access_token),
+            response = self.http.get(f"{self.base_url}/weatherforecast",
+                                     auth=OAuth2Auth({"access_token": access_token}),
                                      params={"city": city} if city is not None else None,
                                      headers={"Accept": "application/json"}, timeout=self.timeout,
                                      allow_redirects=False)

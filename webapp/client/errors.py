@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import unicodedata
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-
 
 def printable(text: str, limit: int = 300) -> str:
     """Server-supplied text made safe for a terminal: one line, no control or format characters (escape
@@ -24,13 +20,13 @@ def printable(text: str, limit: int = 300) -> str:
 class CommandError(Exception):
     """A failure to report as one line on standard error, exiting with `exit_code`."""
 
-    exit_code = EXIT_FAILURE
+    exit_code = 1
 
 
 class UsageError(CommandError):
     """What the person running the command must change: configuration, or input they did not give."""
 
-    exit_code = EXIT_USAGE
+    exit_code = 2
 
 
 class UnreachableError(CommandError):

@@ -80,11 +80,10 @@ class MachineTokens:
 
 def token_error(code: str | None, description: str | None, scope: str) -> SignInError:
     code = code or "unknown_error"
-    message = TOKEN_ERRORS.get(code)
-    if message is None:
-        detail = f": {printable(description)}" if description else ""
-        message = f"The token endpoint refused the client credentials grant ({printable(code)}{detail})."
-    return SignInError(message.format(scope=scope), code)
+    if code in TOKEN_ERRORS:
+        return SignInError(TOKEN_ERRORS[code].format(scope=scope), code)
+    detail = f": {printable(description)}" if description else ""
+    return SignInError(f"The token endpoint refused the client credentials grant ({printable(code)}{detail}).", code)
 
 
 def checked_token(token: dict, now: float, endpoint: str) -> CachedToken:

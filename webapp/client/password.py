@@ -2,17 +2,18 @@
 boto3's `cognito-idp` client, unsigned (these operations take no AWS credentials), at the issuer's origin.
 
 Hand-written, because no library does it: SECRET_HASH, the NEW_PASSWORD_REQUIRED challenge, and the choice
-between refreshing and asking for the password again. The password comes from `Prompter` and is never stored.
+between refreshing and asking for the password again. The password comes from `Terminal` and is never stored.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import re
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 from botocore import UNSIGNED
@@ -23,6 +24,7 @@ from joserfc.errors import JoseError
 
 from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError, printable
 from webapp.client.settings import PasswordClient
+from webapp.client.terminal import Terminal
 from webapp.client.token_cache import CachedToken, TokenCache
 
 #: Cognito's messages for these are already the one clear line a person needs ("Incorrect username or
@@ -36,16 +38,6 @@ SELF_EXPLANATORY = {
     "TooManyRequestsException",
     "LimitExceededException",
 }
-
-
-class Prompter(Protocol):
-    """Where passwords come from (see `webapp.client.terminal`)."""
-
-    def password(self, prompt: str) -> str: ...
-
-    def new_password(self, prompt: str) -> str: ...
-
-    def notice(self, message: str) -> None: ...
 
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
@@ -68,19 +60,6 @@ def token_username(access_token: str) -> str | None:
     return username if isinstance(username, str) else None
 
 
-def cognito_idp(client: PasswordClient, timeout: float):
-    """boto3's `cognito-idp` client for the pool's JSON API, sending unsigned requests."""
-    config = Config(
-        signature_version=UNSIGNED,
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        retries={"mode": "standard", "max_attempts": 2},
-    )
-    return boto3.client(
-        "cognito-idp", region_name=client.issuer.region, endpoint_url=client.issuer.api_endpoint, config=config
-    )
-
-
 class PasswordTokens:
     """A user's tokens for the cli app client: cached, refreshed with the refresh token, and only when that fails
     obtained again with the password."""
@@ -97,7 +76,7 @@ class PasswordTokens:
         client: PasswordClient,
         username: str,
         cache: TokenCache,
-        prompter: Prompter,
+        prompter: Terminal,
         *,
         timeout: float,
     ):
@@ -107,15 +86,15 @@ class PasswordTokens:
         self.prompter = prompter
         self.timeout = timeout
         self.key = f"user_password|{client.issuer.issuer}|{client.client_id}|{username}"
-        self._idp = None
 
-    @property
+    @functools.cached_property
     def idp(self):
-        """Made on first use: building a boto3 client takes a noticeable fraction of a second, which a cached
-        token should not pay."""
-        if self._idp is None:
-            self._idp = cognito_idp(self.client, self.timeout)
-        return self._idp
+        """boto3's `cognito-idp` client, sending unsigned requests; made on first use: building one takes a
+        noticeable fraction of a second, which a cached token should not pay."""
+        config = Config(signature_version=UNSIGNED, connect_timeout=self.timeout, read_timeout=self.timeout,
+                        retries={"mode": "standard", "max_attempts": 2})
+        return boto3.client("cognito-idp", region_name=self.client.issuer.region,
+                            endpoint_url=self.client.issuer.api_endpoint, config=config)
 
     def token(self) -> CachedToken:
         return self.cache.get(self.key, self._obtain)

@@ -13,23 +13,19 @@ from webapp.client.errors import UsageError
 
 
 class Terminal:
-    """The `Prompter` of `webapp.client.password`, over the process's standard input and error."""
+    """Where `webapp.client.password` asks for passwords: the process's standard input and error."""
 
     def __init__(self, stdin: TextIO, stderr: TextIO):
         self.stdin = stdin
         self.stderr = stderr
 
-    @property
-    def interactive(self) -> bool:
-        return self.stdin.isatty()
-
     def password(self, prompt: str) -> str:
-        if self.interactive:
+        if self.stdin.isatty():
             return non_empty(self.hidden(prompt))
         return non_empty(self.stdin.readline().rstrip("\r\n"))
 
     def new_password(self, prompt: str) -> str:
-        if not self.interactive:
+        if not self.stdin.isatty():
             return non_empty(self.stdin.readline().rstrip("\r\n"), "No new password on standard input.")
         first = non_empty(self.hidden(prompt))
         if self.hidden("Type the new password again: ") != first:

@@ -1,7 +1,7 @@
 """Tokens kept between calls, in memory and in files only their owner can read: a CLI that fetched a token per
 call would hammer the token endpoint (billed and rate-limited) and ask for the password every time.
 
-One lock per key (callers in one process share one fetch). One file per key, named by a hash, in a 0700
+One lock (callers in one process share one fetch). One file per key, named by a hash, in a 0700
 directory, written to a temporary file and renamed (readers see the old file or the new one); a file another user
 owns or others may read is ignored. Nothing here logs a token. POSIX owners and modes: a Unix tool.
 """
@@ -41,13 +41,6 @@ class CachedToken:
     def is_fresh(self, now: float, margin: float) -> bool:
         return now < self.expires_at - margin
 
-    def expired(self) -> "CachedToken":
-        """The same entry marked stale: the API refused the access token, but the refresh token may still work."""
-        return dataclasses.replace(self, expires_at=0.0)
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
-
     @classmethod
     def from_json(cls, text: str) -> "CachedToken | None":
         """The entry, or None for anything that is not one (a file from another version, or damaged)."""
@@ -66,14 +59,11 @@ class CachedToken:
 
 
 class TokenCache:
-    """Tokens by key (a string naming the pool, the client, the scope or user): see the module docstring.
-
-    `directory=None` keeps tokens in memory only.
-    """
+    """Tokens by key (a string naming the pool, the client, the scope or user): see the module docstring."""
 
     def __init__(
         self,
-        directory: Path | None,
+        directory: Path,
         *,
         margin: float = DEFAULT_MARGIN,
         clock: Callable[[], float] = time.time,
@@ -82,58 +72,41 @@ class TokenCache:
         self.margin = margin
         self.clock = clock
         self._memory: dict[str, CachedToken] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._lock = threading.Lock()  # one for every key: a command asks for one key
 
     def get(self, key: str, obtain: Callable[[CachedToken | None], CachedToken]) -> CachedToken:
         """A fresh token for `key`, from memory, from the file, or from `obtain(previous)`, which is called with
-        the stale entry (its refresh token may renew it) or None, under the key's lock, and stored."""
-        token = self._fresh(key)
-        if token is not None:
-            return token
-        with self._lock_for(key):
-            token = self._fresh(key)  # another caller may have fetched it while we waited for the lock
-            if token is None:
-                token = obtain(self._stored(key))
+        the stale entry (its refresh token may renew it) or None, under the lock, and stored."""
+        with self._lock:
+            token = self._stored(key)
+            if token is None or not token.is_fresh(self.clock(), self.margin):
+                token = obtain(token)
                 self.put(key, token)
             return token
 
     def put(self, key: str, token: CachedToken) -> None:
         self._memory[key] = token
-        if self.directory is not None:
-            self._write_file(key, token)
+        self._write_file(key, token)
 
     def expire(self, key: str, token: CachedToken) -> None:
-        """Mark `token` stale after the API refused it, unless another caller has already replaced it."""
-        with self._lock_for(key):
+        """Mark `token` stale after the API refused it (its refresh token may still work), unless another caller
+        has already replaced it."""
+        with self._lock:
             if self._stored(key) == token:
-                self.put(key, token.expired())
+                self.put(key, dataclasses.replace(token, expires_at=0.0))
 
     def remove(self, key: str) -> CachedToken | None:
         """Forget the key everywhere; the removed entry (to revoke its refresh token), or None."""
-        with self._lock_for(key):
+        with self._lock:
             token = self._stored(key)
             self._memory.pop(key, None)
-            if self.directory is not None:
-                self._path(key).unlink(missing_ok=True)
+            self._path(key).unlink(missing_ok=True)
             return token
-
-    # --- memory -----------------------------------------------------------------------------------------------
-
-    def _lock_for(self, key: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
-
-    def _fresh(self, key: str) -> CachedToken | None:
-        token = self._stored(key)
-        if token is not None and token.is_fresh(self.clock(), self.margin):
-            return token
-        return None
 
     def _stored(self, key: str) -> CachedToken | None:
         """What memory holds, unless the file is newer (another process renewed the token)."""
         token = self._memory.get(key)
-        if self.directory is None or (token is not None and token.is_fresh(self.clock(), self.margin)):
+        if token is not None and token.is_fresh(self.clock(), self.margin):
             return token
         from_file = self._read_file(key)
         if from_file is not None and (token is None or from_file.expires_at > token.expires_at):
@@ -143,7 +116,6 @@ class TokenCache:
     # --- files ------------------------------------------------------------------------------------------------
 
     def _path(self, key: str) -> Path:
-        assert self.directory is not None
         return self.directory / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
 
     def _read_file(self, key: str) -> CachedToken | None:
@@ -152,7 +124,8 @@ class TokenCache:
         except OSError:
             return None  # absent, a symlink, or unreadable: fetch a new token
         with os.fdopen(fd, "rb") as file:
-            if not owned_by_us_alone(os.fstat(file.fileno())):
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
                 log.warning("ignoring token cache file %s: it is not ours alone (mode or owner)", self._path(key))
                 return None
             return CachedToken.from_json(file.read(MAX_FILE_BYTES).decode("utf-8", "replace"))
@@ -164,7 +137,7 @@ class TokenCache:
             fd, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")  # mode 0600
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    file.write(token.to_json())
+                    file.write(json.dumps(dataclasses.asdict(token)))
                     file.flush()
                     os.fsync(file.fileno())
                 os.replace(temporary, self._path(key))
@@ -176,7 +149,6 @@ class TokenCache:
 
     def _private_directory(self) -> Path:
         """The cache directory, created with mode 0700; refused if someone else owns it."""
-        assert self.directory is not None
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.stat(self.directory, follow_symlinks=False)
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
@@ -184,7 +156,3 @@ class TokenCache:
         if stat.S_IMODE(info.st_mode) & 0o077:
             os.chmod(self.directory, 0o700)
         return self.directory
-
-
-def owned_by_us_alone(info: os.stat_result) -> bool:
-    return stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not stat.S_IMODE(info.st_mode) & 0o077

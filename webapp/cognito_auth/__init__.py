@@ -1,7 +1,5 @@
-"""Amazon Cognito Hosted UI sign-in for any Flask app, tokens kept on the server: `CognitoAuth(app)`,
-`login_required`, `current_user`, `access_token()`, `UserApiClient`, `user_pool_call()`, `check_csrf()`, and
-`AuthError` pages. The README's "Using it
-in your own app" shows a complete app and describes each name."""
+"""Amazon Cognito Hosted UI sign-in for any Flask app, tokens kept on the server. The README's "Using it in your
+own app" shows a complete app and describes each name below."""
 
 from webapp.cognito_auth.access import current_user, login_required
 from webapp.cognito_auth.errors import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 
 from webapp.cognito_auth.next_path import current_page, referring_page
 
@@ -49,8 +49,6 @@ class SessionStoreUnavailable(AuthError):
 
 
 class SignInRequired(AuthError):
-    """Nobody is signed in, or the session has ended."""
-
     status = 401
     error = "sign_in_required"
     title = "Please sign in again"
@@ -59,8 +57,6 @@ class SignInRequired(AuthError):
 
 
 class AccessDenied(AuthError):
-    """Signed in, but not in any of the groups the page requires."""
-
     status = 403
     error = "insufficient_group"
     title = "You do not have access to this page"
@@ -79,7 +75,6 @@ class FormExpired(AuthError):
 
 
 class TokenServiceUnavailable(AuthError):
-
     status = 503
     error = "temporarily_unavailable"
     title = "Please try again in a moment"
@@ -157,12 +152,10 @@ class SignInCancelled(SignInFailed):
 
 
 class SignInRejected(SignInFailed):
-    title = "Sign-in did not complete"
     message = "The sign-in service refused the request. Please sign in again."
 
 
 class SignInNotVerified(SignInFailed):
-
     status = 401
     error = "invalid_token"
     title = "We could not verify your sign-in"
@@ -183,21 +176,19 @@ class ApiUnavailable(AuthError):
     status = 502
     error = "api_unavailable"
     action = "retry"
+    message = ("We could not get an answer from the {service}. The rest of the site works as usual; please try "
+               "again in a moment.")
 
     def __init__(self, service: str, *, error: str | None = None):
-        super().__init__(f"We could not get an answer from the {service}. The rest of the site works as usual; "
-                         "please try again in a moment.", error=error)
+        super().__init__(self.message.replace("{service}", service), error=error)
         self.title = f"{service[:1].upper()}{service[1:]} unavailable"
 
 
 class ApiTimeout(ApiUnavailable):
     status = 504
     error = "api_timeout"
-
-    def __init__(self, service: str):
-        super().__init__(service)
-        self.message = (f"The {service} is taking too long to answer. The rest of the site works as usual; "
-                        "please try again in a moment.")
+    message = ("The {service} is taking too long to answer. The rest of the site works as usual; please try again "
+               "in a moment.")
 
 
 class ApiSignInRejected(SignInRequired):
@@ -243,6 +234,3 @@ def error_response(error: AuthError):
     )
     return page, error.status
 
-
-def init_app(app: Flask) -> None:
-    app.register_error_handler(AuthError, error_response)

@@ -55,7 +55,7 @@ class CognitoAuth:
         app.after_request(mark_private)
         app.context_processor(lambda: {"current_user": current_user})
         app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
-        errors.init_app(app)
+        app.register_error_handler(errors.AuthError, errors.error_response)
         app.register_blueprint(views.create_blueprint(settings.routes))
 
 

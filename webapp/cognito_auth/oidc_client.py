@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode
@@ -112,7 +111,7 @@ class Components:
     client: FlaskOAuth2App
     id_tokens: CognitoJwtVerifier
     access_tokens: CognitoJwtVerifier
-    metadata: discovery.ProviderMetadata
+    metadata: dict
 
 
 def user_from_claims(id_claims: dict) -> dict:
@@ -157,15 +156,14 @@ class OidcClient:
             timeout=settings.http_timeout,
         )
         self.jwks_cache = JwksCache(session=self.http, timeout=settings.http_timeout)
-        self._lock = threading.Lock()
         self._ready: Components | None = None
 
     # --- set-up on first use ---
 
-    def _checked_metadata(self) -> discovery.ProviderMetadata:
+    def _checked_metadata(self) -> dict:
         try:
             metadata = self.metadata.get()
-            metadata.check_on_domain(self.settings.cognito_domain)
+            discovery.check_on_domain(metadata, self.settings.cognito_domain)
         except discovery.DiscoveryFetchError as error:
             raise SignInUnavailable(error=type(error).__name__) from None
         except discovery.DiscoveryError as error:
@@ -177,35 +175,30 @@ class OidcClient:
         """What keeps sign-in and refresh from working now: discovery, then the signing keys (fetched if none are
         held; both rate limited, so a probe costs Cognito nothing once they are loaded)."""
         try:
-            jwks_uri = self._checked_metadata().jwks_uri
+            jwks_uri = self._checked_metadata()["jwks_uri"]
         except (SignInUnavailable, IdentityProviderMismatch):
             return ["Cognito's discovery document is unavailable"]
         return [] if self.jwks_cache.has_keys(jwks_uri) else ["Cognito's signing keys are unavailable"]
 
     def _components(self) -> Components:
-        """Built on first use, once discovery has answered and passed its checks; then kept."""
+        """Built on first use, once discovery has answered and passed its checks; then kept (requests racing to
+        build them build the same thing, so no lock)."""
         if self._ready is None:
             metadata = self._checked_metadata()
-            with self._lock:
-                if self._ready is None:
-                    self._ready = self._build(metadata)
+            client = BoundedFlaskClient(
+                PendingFlows("cognito", self.clock),
+                name="cognito",
+                client_id=self.settings.client_id,
+                client_secret=self.settings.client_secret,
+                authorize_url=metadata["authorization_endpoint"],
+                access_token_url=metadata["token_endpoint"],
+                client_kwargs=self._session_options(),
+            )
+            common = dict(issuer=self.settings.issuer.issuer, jwks_uri=metadata["jwks_uri"], leeway=CLOCK_SKEW,
+                          jwks_cache=self.jwks_cache, client_ids=[self.settings.client_id], clock=self.clock)
+            self._ready = Components(client, CognitoJwtVerifier(token_use="id", **common),
+                                     CognitoJwtVerifier(token_use="access", **common), metadata)
         return self._ready
-
-    def _build(self, metadata: discovery.ProviderMetadata) -> Components:
-        settings = self.settings
-        client = BoundedFlaskClient(
-            PendingFlows("cognito", self.clock),
-            name="cognito",
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
-            authorize_url=metadata.endpoint("authorization_endpoint"),
-            access_token_url=metadata.endpoint("token_endpoint"),
-            client_kwargs=self._session_options(),
-        )
-        common = dict(issuer=settings.issuer.issuer, jwks_uri=metadata.jwks_uri, jwks_cache=self.jwks_cache,
-                      leeway=CLOCK_SKEW, client_ids=[settings.client_id], clock=self.clock)
-        return Components(client, CognitoJwtVerifier(token_use="id", **common),
-                          CognitoJwtVerifier(token_use="access", **common), metadata)
 
     def _session_options(self) -> dict:
         """Options for Authlib's requests sessions: PKCE, client authentication, a timeout, bounded answers."""
@@ -271,13 +264,13 @@ class OidcClient:
         tokens = self._session_tokens(token["access_token"], token.get("refresh_token"), access_claims)
         return SignIn(user_from_claims(id_claims), tokens, flow["next_path"], flow.get("password_again", False))
 
-    def _check_response_issuer(self, metadata: discovery.ProviderMetadata, next_path: str | None) -> None:
+    def _check_response_issuer(self, metadata: dict, next_path: str | None) -> None:
         """RFC 9207 §2.4 (mix-up defence, RFC 9700 §4.4.2.1): an authorization response that names its issuer
         must name ours, and must name it when the metadata says the server always does. Cognito sends no `iss`
         today; this keeps a response relayed from another authorization server from reaching our token endpoint
         the day it does, or behind a proxy that adds one."""
         issuer = request.args.get("iss")
-        required = metadata.document.get("authorization_response_iss_parameter_supported") is True
+        required = metadata.get("authorization_response_iss_parameter_supported") is True
         if issuer != self.settings.issuer.issuer and (issuer is not None or required):
             raise SignInRejected("The sign-in response did not come from our sign-in service. Please sign in again.",
                                  error="issuer_mismatch", next_path=next_path)
@@ -376,7 +369,7 @@ class OidcClient:
             metadata = self._components().metadata
             with BoundedOAuth2Session(self.settings.client_id, self.settings.client_secret,
                                       **self._session_options()) as s:
-                response = s.revoke_token(metadata.endpoint("revocation_endpoint"), token=refresh_token,
+                response = s.revoke_token(metadata["revocation_endpoint"], token=refresh_token,
                                           timeout=call_timeout())
             if response.status_code != 200:
                 log.warning("token revocation answered HTTP %d", response.status_code)
@@ -396,13 +389,9 @@ class OidcClient:
                 raise GlobalSignOutRefused(error=refusal.error) from None
 
     def user_pool_call(self, operation: str, access_token: str, **parameters) -> dict:
-        """One of Cognito's JSON API operations that the user's own access token authorises (GetUser,
-        GlobalSignOut, AssociateSoftwareToken...): its answer, CognitoRefused with Cognito's exception name for a
-        refusal, or TokenServiceUnavailable for anything that keeps the call from completing (try again).
-
-        A plain POST to the API at the issuer's origin, which needs no AWS credentials: boto3 would cost every
-        worker tens of megabytes, and it logs request bodies (the token) at DEBUG.
-        """
+        """`webapp.cognito_auth.user_pool_call`'s call: a plain POST to the API at the issuer's origin, which needs
+        no AWS credentials (boto3 would cost every worker tens of megabytes, and it logs request bodies, the token,
+        at DEBUG). TokenServiceUnavailable for anything that keeps the call from completing (try again)."""
         try:
             answer = self.http.post(self.settings.issuer.api_endpoint,
                                     data=json.dumps({"AccessToken": access_token, **parameters}),

@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 
 import requests
+from authlib.integrations.requests_client import OAuth2Auth
 
-from webapp.bounded_http import BearerAuth, CircuitBreaker, bounded_session
+from webapp.bounded_http import CircuitBreaker, bounded_session
 from webapp.request_log import HEADER, current_request_id
 from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import ApiSignInRejected, ApiTimeout, ApiUnavailable, CognitoRefused
@@ -73,7 +74,7 @@ class UserApiClient:
 
     def _get(self, path: str, params: dict | None, token: str) -> requests.Response:
         try:
-            return self.http.get(self.base_url + path, params=params, auth=BearerAuth(token),
+            return self.http.get(self.base_url + path, params=params, auth=OAuth2Auth({"access_token": token}),
                                  headers={HEADER: current_request_id()}, timeout=call_timeout(self.timeout),
                                  allow_redirects=False)
         except requests.Timeout:  # including a body still arriving at the deadline

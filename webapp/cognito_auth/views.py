@@ -101,9 +101,7 @@ def check_csrf() -> None:
 
 def create_blueprint(routes: Mapping[str, str]) -> Blueprint:
     bp = Blueprint("cognito_auth", __name__, template_folder="templates")
-    bp.add_url_rule(routes["login"], view_func=login, methods=["GET"])
-    bp.add_url_rule(routes["callback"], view_func=callback, methods=["GET"])
-    bp.add_url_rule(routes["logout"], view_func=logout, methods=["POST"])
-    bp.add_url_rule(routes["logout_everywhere"], view_func=logout_everywhere, methods=["POST"])
-    bp.add_url_rule(routes["signed_out"], view_func=signed_out, methods=["GET"])
+    for view in (login, callback, logout, logout_everywhere, signed_out):
+        post = f"cognito_auth.{view.__name__}" in FORMS
+        bp.add_url_rule(routes[view.__name__], view_func=view, methods=["POST" if post else "GET"])
     return bp

@@ -9,10 +9,10 @@ remembers a failure for a short while so an outage costs one fetch per interval.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,33 +54,6 @@ class InsecureEndpointError(DiscoveryError):
     """A required endpoint is missing, not an absolute URL, plain http off loopback, or off the Hosted UI domain."""
 
 
-@dataclass(frozen=True)
-class ProviderMetadata:
-    """A checked discovery document. `document` is the whole JSON object (Authlib's `server_metadata`)."""
-
-    document: dict[str, Any]
-
-    @property
-    def issuer(self) -> str:
-        return self.document["issuer"]
-
-    @property
-    def jwks_uri(self) -> str:
-        return self.document["jwks_uri"]
-
-    def endpoint(self, name: str) -> str:
-        return self.document[name]
-
-    def check_on_domain(self, domain: str, names: Sequence[str] = HOSTED_UI_ENDPOINTS) -> None:
-        """Each of `names` must share the scheme, host and port of `domain` (the configured Hosted UI domain):
-        a document that sent users to sign in elsewhere would hand their passwords and codes to someone else."""
-        expected = origin(domain)
-        for name in names:
-            value = self.document.get(name)
-            if not isinstance(value, str) or origin(value) != expected:
-                raise InsecureEndpointError(f"{name} is not on the Hosted UI domain {domain}")
-
-
 def origin(url: str) -> tuple[str, str, int | None] | None:
     """(scheme, host, port) with default ports filled in; None for a URL that does not parse."""
     try:
@@ -91,24 +64,28 @@ def origin(url: str) -> tuple[str, str, int | None] | None:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-def check_endpoint(name: str, value: Any) -> None:
-    """Present, and acceptable by the same rule as the URLs in our own settings (`endpoint_problem`)."""
-    if not isinstance(value, str) or not value:
-        raise InsecureEndpointError(f"the discovery document has no {name}")
-    problem = endpoint_problem(value)
-    if problem:
-        raise InsecureEndpointError(f"{name} {problem}")
-
-
-def check_metadata(document: Any, issuer: str, required: Sequence[str]) -> ProviderMetadata:
-    """The document as `ProviderMetadata` if its issuer is exactly `issuer` and every `required` endpoint is safe."""
+def check_metadata(document: Any, issuer: str, required: Sequence[str]) -> dict[str, Any]:
+    """The document if its issuer is exactly `issuer` and every `required` endpoint is present and acceptable by
+    the same rule as the URLs in our own settings (`endpoint_problem`)."""
     if not isinstance(document, dict):
         raise DiscoveryFetchError("the discovery document is not a JSON object")
     if document.get("issuer") != issuer:
         raise IssuerMismatchError(f"the discovery document's issuer is not {issuer}")
     for name in required:
-        check_endpoint(name, document.get(name))
-    return ProviderMetadata(document)
+        value = document.get(name)
+        problem = endpoint_problem(value) if isinstance(value, str) and value else "is missing"
+        if problem:
+            raise InsecureEndpointError(f"the discovery document's {name} {problem}")
+    return document
+
+
+def check_on_domain(document: dict[str, Any], domain: str) -> None:
+    """The Hosted UI endpoints must share the scheme, host and port of `domain` (the configured Hosted UI domain):
+    a document that sent users to sign in elsewhere would hand their passwords and codes to someone else."""
+    for name in HOSTED_UI_ENDPOINTS:
+        value = document.get(name)
+        if not isinstance(value, str) or origin(value) != origin(domain):
+            raise InsecureEndpointError(f"{name} is not on the Hosted UI domain {domain}")
 
 
 def fetch_metadata(
@@ -118,7 +95,7 @@ def fetch_metadata(
     required: Sequence[str] = API_ENDPOINTS,
     session: requests.Session | None = None,
     timeout: float = 5.0,
-) -> ProviderMetadata:
+) -> dict[str, Any]:
     """Fetch the discovery document and check it (`check_metadata`)."""
     try:
         document = fetch_json(session or bounded_session(MAX_DOCUMENT_BYTES), metadata_url, timeout=timeout)
@@ -145,33 +122,25 @@ class LazyMetadata:
         timeout: float = 5.0,
         retry_interval: float = 5.0,
     ):
-        self.metadata_url = metadata_url
-        self.issuer = issuer
-        self.required = tuple(required)
-        self.session = session or bounded_session(MAX_DOCUMENT_BYTES)
-        self.timeout = timeout
+        session = session or bounded_session(MAX_DOCUMENT_BYTES)
+        self._fetch = functools.partial(fetch_metadata, metadata_url, issuer, required=required, session=session,
+                                        timeout=timeout)
         self.retry_interval = retry_interval
-        self._metadata: ProviderMetadata | None = None
+        self._metadata: dict[str, Any] | None = None
         self._failure: tuple[float, type[DiscoveryError], str] | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> ProviderMetadata:
+    def get(self) -> dict[str, Any]:
         if self._metadata is not None:
             return self._metadata
         with self._lock:
             if self._metadata is None:
-                self._fetch_unless_recently_failed()
-            return self._metadata  # type: ignore[return-value]  # _fetch… sets it or raises
-
-    def _fetch_unless_recently_failed(self) -> None:
-        if self._failure and time.monotonic() - self._failure[0] < self.retry_interval:
-            _, error_class, message = self._failure
-            raise error_class(message)  # a fresh instance: re-raising one would grow its traceback forever
-        try:
-            self._metadata = fetch_metadata(
-                self.metadata_url, self.issuer, required=self.required, session=self.session, timeout=self.timeout
-            )
-        except DiscoveryError as error:
-            self._failure = (time.monotonic(), type(error), str(error))
-            raise
-        self._failure = None
+                if self._failure and time.monotonic() - self._failure[0] < self.retry_interval:
+                    _, error_class, message = self._failure
+                    raise error_class(message)  # a fresh instance: re-raising one would grow its traceback forever
+                try:
+                    self._metadata = self._fetch()
+                except DiscoveryError as error:
+                    self._failure = (time.monotonic(), type(error), str(error))
+                    raise
+            return self._metadata

@@ -1,7 +1,4 @@
-"""The user pool's signing keys (JWKS), cached per URI with a rate-limited refetch when a token names an unknown
-key: Cognito may add keys at any time, and a burst of tokens with made-up kids must not become a burst of
-requests to Cognito.
-"""
+"""The user pool's signing keys (JWKS), cached per URI with a rate-limited refetch (`JwksCache`)."""
 
 from __future__ import annotations
 
@@ -68,7 +65,7 @@ class JwksCache:
         with entry.fetch_lock:
             # Another thread may have fetched while we waited for the lock.
             key = entry.keys.get(kid)
-            if key is None and self._may_fetch(entry):
+            if key is None:
                 self._fetch(jwks_uri, entry)
                 key = entry.keys.get(kid)
             if key is not None:
@@ -83,7 +80,7 @@ class JwksCache:
         entry = self._entry(jwks_uri)
         if not entry.keys:
             with entry.fetch_lock:
-                if not entry.keys and self._may_fetch(entry):
+                if not entry.keys:
                     self._fetch(jwks_uri, entry)
         return bool(entry.keys)
 
@@ -93,13 +90,16 @@ class JwksCache:
         return self._entry(jwks_uri).keys.get(kid)
 
     def _entry(self, jwks_uri: str) -> _JwksEntry:
+        entry = self._entries.get(jwks_uri)  # entries are never removed: one found needs no lock
+        if entry is not None:
+            return entry
         with self._lock:
             return self._entries.setdefault(jwks_uri, _JwksEntry())
 
-    def _may_fetch(self, entry: _JwksEntry) -> bool:
-        return time.monotonic() - entry.last_attempt >= self.min_refetch_interval
-
     def _fetch(self, jwks_uri: str, entry: _JwksEntry) -> None:
+        """Fetch the set again, unless the last attempt was less than `min_refetch_interval` ago."""
+        if time.monotonic() - entry.last_attempt < self.min_refetch_interval:
+            return
         entry.last_attempt = time.monotonic()
         try:
             keys = parse_jwks(fetch_json(self.session, jwks_uri, timeout=self.timeout))

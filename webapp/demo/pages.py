@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from flask import Blueprint, render_template
 
 from webapp.cognito_auth import access_token, current_user, login_required, readiness_problems
-from webapp.demo import two_step
 
 bp = Blueprint("pages", __name__)
 
@@ -35,7 +34,7 @@ def readyz():
 @login_required
 def profile():
     access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
-    return render_template("profile.html", user=current_user, now=time.time(), two_step_on=two_step.is_on())
+    return render_template("profile.html", user=current_user, now=time.time())
 
 
 @bp.app_template_filter("utc")

@@ -1,8 +1,8 @@
-"""Two-step sign-in (an authenticator app's codes, TOTP), switched on and off by the signed-in user from the profile
-page, with Cognito's JSON API and their own access token: AssociateSoftwareToken, then the secret as a QR code,
-then VerifySoftwareToken with a first code, then SetUserMFAPreference. The pool must allow TOTP MFA (OPTIONAL),
-and the token must carry `aws.cognito.signin.user.admin` (in the default COGNITO_SCOPES). The same calls work
-against the real service and the local Cognito: only the endpoint differs (the issuer's origin).
+"""Two-step sign-in (an authenticator app's codes, TOTP), switched on and off by the signed-in user on its own page
+(linked from the profile), with Cognito's JSON API and their own access token: AssociateSoftwareToken, then the
+secret as a QR code, then VerifySoftwareToken with a first code, then SetUserMFAPreference. The pool must allow TOTP
+MFA (OPTIONAL), and the token must carry `aws.cognito.signin.user.admin` (in the default COGNITO_SCOPES). The same
+calls work against the real service and the local Cognito: only the endpoint differs (the issuer's origin).
 
 The secret is shown on the setup page and nowhere else, and kept until it is verified only in the server-side
 session; it is never logged.
@@ -33,6 +33,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+@bp.get("")
+@login_required
+def overview():
+    """Its own page, so that the profile page costs no call to Cognito."""
+    return render_template("two_step.html", on=is_on())
+
+
 def is_on() -> bool | None:
     """Whether the user signs in with a code too; None when Cognito cannot say right now."""
     try:
@@ -54,7 +61,7 @@ def start():
 @login_required
 def setup():
     if SECRET not in session:
-        return redirect(url_for("pages.profile"))
+        return redirect(url_for("two_step.overview"))
     return setup_page()
 
 
@@ -71,7 +78,7 @@ def setup_page(problem: str | None = None):
 def verify():
     check_csrf()
     if SECRET not in session:
-        return redirect(url_for("pages.profile"))
+        return redirect(url_for("two_step.overview"))
     code = request.form.get("code", "").strip()
     if not (len(code) == 6 and code.isdigit()):
         return setup_page("Enter the 6 digits your authenticator app shows.")
@@ -84,7 +91,7 @@ def verify():
     user_pool_call("SetUserMFAPreference", SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
     session.pop(SECRET, None)
     flash("Two-step sign-in is on: from now on you sign in with your password and a code from your app.", "success")
-    return redirect(url_for("pages.profile"))
+    return redirect(url_for("two_step.overview"))
 
 
 @bp.post("/off")
@@ -93,4 +100,4 @@ def turn_off():
     check_csrf()
     user_pool_call("SetUserMFAPreference", SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
     flash("Two-step sign-in is off: you sign in with your password only.", "success")
-    return redirect(url_for("pages.profile"))
+    return redirect(url_for("two_step.overview"))

@@ -1,9 +1,5 @@
-"""The weather API: a resource server that serves forecasts to holders of Cognito access tokens.
-
-`gunicorn 'webapp.weather_api:create_app()'` or `flask --app webapp.weather_api run`, or on AWS Lambda behind API
-Gateway (`aws_lambda.handler`); settings come from the environment (`ApiSettings.from_env`) unless a test passes
-them in.
-"""
+"""The weather API: a resource server that serves forecasts to holders of Cognito access tokens, under gunicorn or
+on AWS Lambda behind API Gateway (`aws_lambda.handler`)."""
 
 from __future__ import annotations
 
@@ -25,7 +21,7 @@ def create_app(settings: ApiSettings | None = None) -> Flask:
 
     request_log.init_app(app)
     errors.init_app(app)
-    bearer.init_app(app, settings)
+    app.extensions["weather_api"] = bearer.TokenGuard(settings)
     app.register_blueprint(views.bp)
     app.after_request(no_store)
     if settings.cors_origins:

@@ -17,9 +17,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import threading
 
-from flask import Flask, Request, current_app, g, request
+from flask import Request, current_app, g, request
 
 from webapp.bounded_http import bounded_session
 from webapp.cognito_jwt import (
@@ -33,6 +32,7 @@ from webapp.cognito_jwt import (
 from webapp.cognito_jwt.errors import JwtParseError
 from webapp.cognito_jwt.discovery import API_ENDPOINTS, DiscoveryError, LazyMetadata
 from webapp.cognito_jwt.jwks import MAX_JWKS_BYTES
+from webapp.cognito_jwt.verifier import NUMERIC_CLAIMS
 from webapp.environment import CLOCK_SKEW
 from webapp.weather_api import metrics
 from webapp.weather_api.errors import (
@@ -69,10 +69,6 @@ def bearer_token(req: Request) -> str:
     return credentials
 
 
-#: Claims an HTTP API's JWT authorizer passes on as decimal strings (it passes every claim as a string).
-NUMERIC_CLAIMS = ("exp", "iat", "nbf", "auth_time")
-
-
 class NoAuthorizerClaims(JwtParseError):
     """The event carries no claims from a JWT authorizer: the route has none, or this is not API Gateway."""
 
@@ -84,7 +80,7 @@ def authorizer_claims(environ: dict) -> dict:
         claims = dict(environ["apig_wsgi.request_context"]["authorizer"]["jwt"]["claims"])
     except (KeyError, TypeError, ValueError):
         raise NoAuthorizerClaims("the request carries no JWT authorizer claims") from None
-    for name in NUMERIC_CLAIMS:
+    for name in NUMERIC_CLAIMS:  # the authorizer passes every claim on as a string
         value = claims.get(name)
         if isinstance(value, str) and value.isascii() and value.isdigit():
             claims[name] = int(value)
@@ -107,35 +103,29 @@ class TokenGuard:
         self.jwks_cache = JwksCache(
             session=session, timeout=settings.http_timeout, min_refetch_interval=settings.jwks_refetch_interval
         )
-        self._verifier: CognitoJwtVerifier | None = None
-        self._lock = threading.Lock()
 
+    @functools.cached_property
     def verifier(self) -> CognitoJwtVerifier:
         """Built once, from the discovered `jwks_uri` (raises `DiscoveryError` while discovery fails); trusting the
         authorizer, without one: it then only checks claims, and nothing is fetched from the pool."""
-        if self._verifier is not None:
-            return self._verifier
-        with self._lock:
-            if self._verifier is None:
-                self._verifier = CognitoJwtVerifier(
-                    issuer=self.settings.issuer.issuer,
-                    jwks_uri=None if self.settings.trust_authorizer else self.metadata.get().jwks_uri,
-                    token_use="access",
-                    client_ids=self.settings.client_ids,
-                    scopes=[self.settings.scope],
-                    jwks_cache=self.jwks_cache,
-                    leeway=CLOCK_SKEW,
-                    # A caller sends the same token for up to an hour: verify it once (benchmarks, figure 3).
-                    verified_cache=VerifiedTokenCache(),
-                )
-            return self._verifier
+        return CognitoJwtVerifier(
+            issuer=self.settings.issuer.issuer,
+            jwks_uri=None if self.settings.trust_authorizer else self.metadata.get()["jwks_uri"],
+            token_use="access",
+            client_ids=self.settings.client_ids,
+            scopes=[self.settings.scope],
+            jwks_cache=self.jwks_cache,
+            leeway=CLOCK_SKEW,
+            # A caller sends the same token for up to an hour: verify it once (benchmarks, figure 3).
+            verified_cache=VerifiedTokenCache(),
+        )
 
     def authenticate(self, req: Request) -> dict:
         token = bearer_token(req)
         try:
             if self.settings.trust_authorizer:
-                return self.verifier().check_claims(authorizer_claims(req.environ))
-            return self.verifier().verify(token)
+                return self.verifier.check_claims(authorizer_claims(req.environ))
+            return self.verifier.verify(token)
         except (DiscoveryError, JwksFetchError) as error:
             log.warning("cannot check tokens: %s", error)  # URLs and HTTP statuses, never a token
             raise TemporarilyUnavailableError() from None
@@ -148,7 +138,7 @@ class TokenGuard:
             log.info("bearer token refused: %s", type(error).__name__)
             metrics.REJECTIONS.labels(type(error).__name__).inc()
             if isinstance(error, JwtMissingScopeError):
-                raise InsufficientScopeError(self.settings.scope) from None
+                raise InsufficientScopeError(scope=self.settings.scope) from None
             raise InvalidTokenError() from None
 
     def readiness_problems(self) -> list[str]:
@@ -157,14 +147,10 @@ class TokenGuard:
         if self.settings.trust_authorizer:
             return []
         try:
-            jwks_uri = self.verifier().jwks_uri
+            jwks_uri = self.verifier.jwks_uri
         except DiscoveryError:
             return ["the user pool's discovery document is unavailable"]
         return [] if self.jwks_cache.has_keys(jwks_uri) else ["the user pool's signing keys are unavailable"]
-
-
-def init_app(app: Flask, settings: ApiSettings) -> None:
-    app.extensions["weather_api"] = TokenGuard(settings)
 
 
 def require_access_token(view):

@@ -16,33 +16,26 @@ REALM = "weatherapi"
 
 
 class ApiError(Exception):
-    """An error response: `status_code`, a machine-readable `error` and a human `description`."""
+    """An error response: `status_code`, a machine-readable `error`, a human `description`, and further members of
+    the JSON body (`cities`, `scope`)."""
 
     status_code = 400
     error = "bad_request"
     description = "The request is not valid."
+    headers: dict[str, str] = {}
 
-    def __init__(self, description: str | None = None):
-        super().__init__(description or self.description)
-        if description:
-            self.description = description
+    def __init__(self, description: str | None = None, **members: object):
+        self.description = description or self.description
+        super().__init__(self.description)
+        self.members = members
 
     def body(self) -> dict:
-        return {"error": self.error, "error_description": self.description}
-
-    def headers(self) -> dict[str, str]:
-        return {}
+        return {"error": self.error, "error_description": self.description, **self.members}
 
 
 class UnknownCityError(ApiError):
     error = "invalid_city"
-
-    def __init__(self, cities: tuple[str, ...]):
-        super().__init__("Unknown city. Use one of the values listed in `cities`.")
-        self.cities = cities
-
-    def body(self) -> dict:
-        return {**super().body(), "cities": list(self.cities)}
+    description = "Unknown city. Use one of the values listed in `cities`."
 
 
 class TemporarilyUnavailableError(ApiError):
@@ -51,9 +44,7 @@ class TemporarilyUnavailableError(ApiError):
     status_code = 503
     error = "temporarily_unavailable"
     description = "Tokens cannot be checked right now. Please try again shortly."
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": "5"}
+    headers = {"Retry-After": "5"}
 
 
 class InternalError(ApiError):
@@ -68,20 +59,18 @@ def quoted(value: str) -> str:
 
 
 class BearerError(ApiError):
-    """RFC 6750 §3: the status, and a `WWW-Authenticate: Bearer` challenge naming the error code."""
+    """RFC 6750 §3: the status, and a `WWW-Authenticate: Bearer` challenge naming the error code (and the scope)."""
 
     status_code = 401
     error: str | None = None
 
-    def challenge_params(self) -> dict[str, str]:
-        return {"error": self.error} if self.error else {}
-
-    def headers(self) -> dict[str, str]:
-        params = {"realm": REALM, **self.challenge_params()}
-        return {"WWW-Authenticate": "Bearer " + ", ".join(f"{k}={quoted(v)}" for k, v in params.items())}
+    @property
+    def headers(self) -> dict[str, str]:  # type: ignore[override]
+        params = {"realm": REALM, "error": self.error, **self.members}
+        return {"WWW-Authenticate": "Bearer " + ", ".join(f"{k}={quoted(v)}" for k, v in params.items() if v)}
 
     def body(self) -> dict:
-        return {"error": self.error or "unauthorized", "error_description": self.description}
+        return {**super().body(), "error": self.error or "unauthorized"}
 
 
 class MissingTokenError(BearerError):
@@ -109,21 +98,11 @@ class InsufficientScopeError(BearerError):
     error = "insufficient_scope"
     description = "The access token does not grant the scope this API requires."
 
-    def __init__(self, scope: str):
-        super().__init__()
-        self.scope = scope
-
-    def challenge_params(self) -> dict[str, str]:
-        return {**super().challenge_params(), "scope": self.scope}
-
-    def body(self) -> dict:
-        return {**super().body(), "scope": self.scope}
-
 
 def error_response(error: ApiError):
     response = jsonify(error.body())
     response.status_code = error.status_code
-    response.headers.update(error.headers())
+    response.headers.update(error.headers)
     return response
 
 

@@ -104,7 +104,7 @@ def variation(city: str, day: datetime.date) -> float:
 @dataclass(frozen=True)
 class DayForecast:
     """One day as the API serves it (`day_forecast` writes it; the web page and the CLI read it with
-    `parse_forecast`): the seeds' `WeatherForecast`, date, °C, °F (as the API computed it) and a summary."""
+    `parse_forecast`): the seeds' `WeatherForecast`."""
 
     date: datetime.date
     temperature_c: int
@@ -147,12 +147,7 @@ def parse_forecast(body: bytes) -> list[DayForecast]:
 def day_forecast(city: str, day: datetime.date) -> dict:
     climate = CLIMATES[city]
     celsius = round(seasonal_mean(climate, day) + 2 * climate.spread_c * variation(city, day))
-    return {
-        "date": day.isoformat(),
-        "temperatureC": celsius,
-        "temperatureF": fahrenheit(celsius),
-        "summary": summary_for(celsius),
-    }
+    return DayForecast(day, celsius, fahrenheit(celsius), summary_for(celsius)).to_json()
 
 
 def five_day_forecast(city: str, today: datetime.date) -> list[dict]:

@@ -6,17 +6,27 @@ from webapp.weather_api.errors import REALM
 from webapp.weather_api.forecast import CITIES, DEFAULT_CITY, SUMMARIES
 
 
-def _error_response(description: str, *, challenge: bool) -> dict:
-    response: dict = {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-    if challenge:
-        response["headers"] = {"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}}
-    return response
+def _json(description: str, schema: dict, **more: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}, **more}
+
+
+def _error(description: str, *, challenge: bool = False) -> dict:
+    headers = {"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}}
+    return _json(description, {"$ref": "#/components/schemas/Error"}, **({"headers": headers} if challenge else {}))
+
+
+def _status(value: str, **properties: dict) -> dict:
+    return {"type": "object", "properties": {"status": {"const": value}, **properties}, "required": ["status"]}
+
+
+def _public(operation_id: str, summary: str, responses: dict) -> dict:
+    return {"get": {"operationId": operation_id, "summary": summary, "security": [], "responses": responses}}
 
 
 def openapi_document(scope: str) -> dict:
+    problems = {"problems": {"type": "array", "items": {"type": "string"}}}
+    forecasts = {"type": "array", "minItems": 5, "maxItems": 5,
+                 "items": {"$ref": "#/components/schemas/WeatherForecast"}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -34,91 +44,31 @@ def openapi_document(scope: str) -> dict:
                     "operationId": "getWeatherForecast",
                     "summary": "The forecast for the five days after today (UTC)",
                     "security": [{"cognito": [scope]}],
-                    "parameters": [
-                        {
-                            "name": "city",
-                            "in": "query",
-                            "required": False,
-                            "description": f"Which city; `{DEFAULT_CITY}` when omitted.",
-                            "schema": {"type": "string", "enum": list(CITIES), "default": DEFAULT_CITY},
-                        }
-                    ],
+                    "parameters": [{
+                        "name": "city", "in": "query", "required": False,
+                        "description": f"Which city; `{DEFAULT_CITY}` when omitted.",
+                        "schema": {"type": "string", "enum": list(CITIES), "default": DEFAULT_CITY},
+                    }],
                     "responses": {
-                        "200": {
-                            "description": "Five daily forecasts, earliest first",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "array",
-                                        "minItems": 5,
-                                        "maxItems": 5,
-                                        "items": {"$ref": "#/components/schemas/WeatherForecast"},
-                                    }
-                                }
-                            },
-                        },
-                        "400": _error_response(
-                            "Unknown city (`invalid_city`), or a malformed or duplicated credential "
-                            "(`invalid_request`)", challenge=False,
-                        ),
-                        "401": _error_response(
-                            "No access token (a challenge without an error code), or one that is not valid "
-                            "(`invalid_token`)", challenge=True,
-                        ),
-                        "403": _error_response(f"The token does not grant `{scope}` (`insufficient_scope`)",
-                                               challenge=True),
-                        "503": _error_response(
-                            "The user pool's signing keys cannot be fetched right now; try again shortly",
-                            challenge=False,
-                        ),
+                        "200": _json("Five daily forecasts, earliest first", forecasts),
+                        "400": _error("Unknown city (`invalid_city`), or a malformed or duplicated credential "
+                                      "(`invalid_request`)"),
+                        "401": _error("No access token (a challenge without an error code), or one that is not "
+                                      "valid (`invalid_token`)", challenge=True),
+                        "403": _error(f"The token does not grant `{scope}` (`insufficient_scope`)", challenge=True),
+                        "503": _error("The user pool's signing keys cannot be fetched right now; try again shortly"),
                     },
                 }
             },
-            "/openapi.json": {
-                "get": {
-                    "operationId": "getOpenApiDocument",
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {
-                        "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {
-                            "type": "object"}}}},
-                    },
-                }
-            },
-            "/healthz": {
-                "get": {
-                    "operationId": "getHealth",
-                    "summary": "Liveness (does not depend on Cognito)",
-                    "security": [],
-                    "responses": {
-                        "200": {
-                            "description": "The API is running",
-                            "content": {"application/json": {"schema": {
-                                "type": "object",
-                                "properties": {"status": {"const": "ok"}},
-                                "required": ["status"],
-                            }}},
-                        }
-                    },
-                }
-            },
-            "/readyz": {
-                "get": {
-                    "operationId": "getReadiness",
-                    "summary": "Readiness: tokens can be checked now (the pool's discovery document and keys)",
-                    "security": [],
-                    "responses": {
-                        status: {"description": description, "content": {"application/json": {"schema": {
-                            "type": "object",
-                            "properties": {"status": {"const": value},
-                                           "problems": {"type": "array", "items": {"type": "string"}}},
-                            "required": ["status"],
-                        }}}}
-                        for status, value, description in (("200", "ready", "Ready to serve"),
-                                                           ("503", "unavailable", "Not ready; `problems` says why"))
-                    },
-                }
-            },
+            "/openapi.json": _public("getOpenApiDocument", "This document",
+                                     {"200": _json("OpenAPI 3.1", {"type": "object"})}),
+            "/healthz": _public("getHealth", "Liveness (does not depend on Cognito)",
+                                {"200": _json("The API is running", _status("ok"))}),
+            "/readyz": _public(
+                "getReadiness", "Readiness: tokens can be checked now (the pool's discovery document and keys)",
+                {"200": _json("Ready to serve", _status("ready", **problems)),
+                 "503": _json("Not ready; `problems` says why", _status("unavailable", **problems))},
+            ),
         },
         "components": {
             "securitySchemes": {

@@ -19,7 +19,7 @@ bp = Blueprint("weather_api", __name__)
 def weatherforecast():
     city = request.args.get("city", DEFAULT_CITY)
     if city not in CLIMATES:
-        raise UnknownCityError(CITIES)
+        raise UnknownCityError(cities=list(CITIES))
     return jsonify(five_day_forecast(city, datetime.datetime.now(datetime.UTC).date()))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.benchmarks.figures import api, calibration, faults, pages, signin
+from tests.benchmarks.figures import api, calibration, faults, footprint, pages, signin
 
 FIGURES = {
     "calibration": calibration.run,
@@ -12,5 +12,6 @@ FIGURES = {
     "sign-in": signin.run_sign_in,
     "refresh-redis": signin.run_refresh_redis,
     "refresh-embedded": signin.run_refresh_embedded,
+    "footprint": footprint.run,
     "faults": faults.run,
 }

@@ -3,17 +3,27 @@
 3a: `GET /weatherforecast` with a valid access token ÷ the same view in the same process without the check
 (`/bench/open/weatherforecast`, see `ceilings.weather_api_with_open_twin`); both requests carry the same
 Authorization header, so only the checking differs.
-3b: µs per verification of that token by the project's verifier (JWKS preloaded) ÷ raw RS256 with cryptography.
+3b: µs per verification of that token by the project's verifier (JWKS preloaded) ÷ raw RS256 with cryptography;
+3c–e: the same for PyJWT, joserfc and python-jose, in the same alternating loops (see `verification`).
 """
 
 from __future__ import annotations
+
+from importlib import metadata
 
 import requests
 
 from tests.benchmarks.bench import Bench
 from tests.benchmarks.measure import Target
-from tests.benchmarks.report import Row, ratio_row
-from tests.benchmarks.verification import TokenSource, compare_verification
+from tests.benchmarks.report import Row, missing_row, ratio_row
+from tests.benchmarks.verification import (
+    PEERS,
+    TokenSource,
+    compare_verification,
+    installed_peers,
+    project_verifier,
+    raw_verifier,
+)
 from tests.benchmarks.wrk import write_requests
 
 SCOPE = "weatherapi/read"
@@ -35,10 +45,21 @@ def run(bench: Bench) -> list[Row]:
         token=token, issuer=cognito.issuer, jwks_uri=f"{cognito.issuer}/.well-known/jwks.json",
         jwks=cognito.jwks(), client_ids=tuple(cognito.env["WEATHER_API_CLIENT_IDS"].split(",")), scope=SCOPE,
     )
-    project_us, raw_us, ratio = compare_verification(source)
-    return [
+    timings, raw_us = compare_verification({"project": project_verifier(source), **installed_peers(source)},
+                                           raw_verifier(source))
+    ours = timings["project"]
+    rows = [
         ratio_row("3a. API with token check ÷ same view without", result.app_per_second, result.ceiling_per_second,
                   result.ratio, "req/s", 0.85),
-        Row("3b. µs per token verification ÷ raw RS256 (cryptography)", f"{project_us:.1f} µs", f"{raw_us:.1f} µs",
-            f"{ratio:.2f}", "≤ 1.50", ratio <= 1.50),
+        Row("3b. µs per token verification ÷ raw RS256 (cryptography)", f"{ours.microseconds:.1f} µs",
+            f"{raw_us:.1f} µs", f"{ours.ratio:.2f}", "≤ 1.50", ours.ratio <= 1.50),
     ]
+    for letter, (name, _, _) in zip("cde", PEERS):
+        figure = f"3{letter}. Peer: {name}"
+        if name not in timings:
+            rows.append(missing_row(figure, "needs the bench extra"))
+            continue
+        timing = timings[name]
+        rows.append(Row(f"{figure} {metadata.version(name)}, µs per verification of the same token ÷ raw RS256",
+                        f"{timing.microseconds:.1f} µs", f"{raw_us:.1f} µs", f"{timing.ratio:.2f}", "report"))
+    return rows

@@ -1,11 +1,13 @@
-"""Figure 7: what a frozen dependency costs the web app. Under a steady load on `/profile` (which needs the session
+"""Figure 8: what a frozen dependency costs the web app. Under a steady load on `/profile` (which needs the session
 store) and `/weather` (which also needs the weather API), each dependency in turn — the weather API, Redis, the
 local Cognito — is frozen with SIGSTOP for FREEZE seconds, as a hung host or a stop-the-world pause would freeze
 it (the kernel still accepts its connections; nothing answers).
 
 Reported for each: `/profile`'s successful answers per second while frozen ÷ the same just before (the pages
 that do not need the frozen dependency must keep their pace: ≥ 0.80 for the weather API), and the slowest answer
-of any page while frozen (no page may wait longer than HTTP_TIMEOUT + 1 s). Between dependencies the benchmark
+of any page while frozen (no page may wait longer than HTTP_TIMEOUT + 1 s), with how many answers of any status
+came back and `/weather`'s median (what the circuit breakers change: after three calls that got no answer, pages
+that need the dependency fail at once instead of each waiting HTTP_TIMEOUT). Between dependencies the benchmark
 waits out the circuit breakers' pause, so every phase starts from closed circuits.
 """
 
@@ -23,7 +25,7 @@ from tests.benchmarks.bench import Bench
 from tests.benchmarks.figures.pages import COOKIE, mark_active, probe
 from tests.benchmarks.processes import Workers
 from tests.benchmarks.report import Row
-from tests.benchmarks.wrk import Load, WrkResult, run_wrk, write_requests
+from tests.benchmarks.wrk import WRK_TIMEOUT, Load, WrkResult, run_wrk, write_requests
 
 FREEZE = 10  # seconds
 HTTP_TIMEOUT = 5.0  # the web app's default
@@ -92,12 +94,16 @@ def run(bench: Bench) -> list[Row]:
             profile, weather = under_load(app.url, cookies)
         ratio = profile.expected_per_second / profile_before.expected_per_second
         slowest = max(profile.max_ms, weather.max_ms) / 1000
+        timed_out = profile.socket_errors + weather.socket_errors  # not answered within wrk's timeout, or at all
         rows += [
-            Row(f"7{letter}1. /profile answered (200) per second while {name} is frozen ÷ just before",
-                f"{profile.expected_per_second:,.0f} req/s", f"{profile_before.expected_per_second:,.0f} req/s",
+            Row(f"8{letter}1. /profile answered (200) per second while {name} is frozen ÷ just before",
+                f"{profile.expected_per_second:,.0f} req/s (any answer: {profile.per_second:,.0f}/s)",
+                f"{profile_before.expected_per_second:,.0f} req/s",
                 f"{ratio:.2f}", f"≥ {target:.2f}" if target else "report", ratio >= target if target else None),
-            Row(f"7{letter}2. Slowest page (/profile or /weather) while {name} is frozen",
-                f"{slowest:.1f} s", "—", "—", f"≤ {HTTP_TIMEOUT + 1:.1f} s", slowest <= HTTP_TIMEOUT + 1),
+            Row(f"8{letter}2. Slowest page (/profile or /weather) while {name} is frozen",
+                (f"≥ {WRK_TIMEOUT} s ({timed_out} requests unanswered)" if timed_out else f"{slowest:.1f} s")
+                + f"; median /weather {weather.p50_ms:,.0f} ms", "—", "—",
+                f"≤ {HTTP_TIMEOUT + 1:.1f} s", slowest <= HTTP_TIMEOUT + 1 and not timed_out),
         ]
         time.sleep(BREAKER_PAUSE + 1)  # the next phase starts with every circuit closed
     return rows
