@@ -217,9 +217,9 @@ class PasswordTokens:
         except cognito_json_api.CognitoError as error:
             raise cognito_error(error.code, error.message) from None
         except cognito_json_api.NoAnswer as failure:
-            if failure.reason == "invalid_response":
+            if str(failure) == "invalid_response":
                 raise UnreachableError(f"{endpoint} does not answer like Cognito's JSON API ({operation}).") from None
-            raise UnreachableError(f"Cannot reach Cognito at {endpoint} ({failure.reason}).") from None
+            raise UnreachableError(f"Cannot reach Cognito at {endpoint} ({failure}).") from None
 
 
 def string_map(value: Any) -> dict[str, str]:

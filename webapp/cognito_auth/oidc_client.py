@@ -395,7 +395,7 @@ class OidcClient:
             return cognito_json_api.call(self.http, self.settings.issuer.api_endpoint, operation,
                                          {"AccessToken": access_token, **parameters}, timeout=call_timeout())
         except cognito_json_api.NoAnswer as failure:
-            raise TokenServiceUnavailable(error=failure.reason) from None
+            raise TokenServiceUnavailable(error=str(failure)) from None
         except requests.Timeout:  # call_timeout(): this request's time for its calls is up
             raise TokenServiceUnavailable(error="Timeout") from None
         except cognito_json_api.CognitoError as refusal:
