@@ -77,7 +77,7 @@ def venv_with(tmp_path: Path, requirement: str) -> Path:
 
 
 @pytest.mark.slow
-def test_a_plain_install_serves_every_page_from_any_directory_and_leaves_the_local_cognito_out(
+def test_a_plain_install_runs_the_web_app_and_the_cli_from_any_directory_without_the_local_cognito_or_boto3(
         wheel, tmp_path, local_cognito, weather_api):
     bin_dir = venv_with(tmp_path, str(wheel))
     elsewhere = tmp_path / "elsewhere"
@@ -102,9 +102,18 @@ def test_a_plain_install_serves_every_page_from_any_directory_and_leaves_the_loc
     finally:
         server.terminate()
         server.wait(timeout=10)
+    cli = local_cognito.clients["cli"]
+    cli_env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home"), "COGNITO_ISSUER": local_cognito.issuer,
+               "CLI_CLIENT_ID": cli.client_id, "CLI_CLIENT_SECRET": cli.client_secret or "",
+               "WEATHER_API_URL": weather_api.url}
+    forecast = subprocess.run([str(bin_dir / "weather-client"), "forecast", "--user", local_cognito.demo_user.email],
+                              input=local_cognito.demo_user.password + "\n", cwd=elsewhere, env=cli_env,
+                              capture_output=True, text=True, timeout=60)
+    assert forecast.returncode == 0 and "Temp. (C)" in forecast.stdout, forecast.stderr
     python = str(bin_dir / "python")
-    missing = subprocess.run([python, "-c", "import local_cognito"], cwd=elsewhere, capture_output=True, text=True)
-    assert missing.returncode != 0 and "ModuleNotFoundError" in missing.stderr
+    for module in ("local_cognito", "boto3", "botocore"):
+        missing = subprocess.run([python, "-c", f"import {module}"], cwd=elsewhere, capture_output=True, text=True)
+        assert missing.returncode != 0 and "ModuleNotFoundError" in missing.stderr, module
 
 
 @pytest.mark.slow

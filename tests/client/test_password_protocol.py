@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 import pytest
 from joserfc import jws
 from joserfc.jwk import OctKey
 
+from tests.servers import free_port
 from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError
 from webapp.client.password import PasswordTokens, secret_hash
 from webapp.client.terminal import Terminal
@@ -128,7 +130,7 @@ def test_an_answer_without_usable_tokens(scripted, make_tokens, body):
 @pytest.mark.parametrize(
     "answers",
     [
-        [[]],  # botocore's parser fails on a JSON array
+        [[]],  # not a JSON object
         [{"AuthenticationResult": []}],
     ],
 )
@@ -139,16 +141,91 @@ def test_answers_that_are_not_cognitos(scripted, make_tokens, answers):
         make_tokens("pw\nnew\n").token()
 
 
-def test_values_botocore_refuses_before_sending(scripted, make_tokens):
+def test_values_cognito_would_refuse_are_not_sent(scripted, make_tokens):
+    """What the API model's minimum lengths refuse (a Session too short to be Cognito's, a client secret shorter
+    than Cognito's 24 characters) is refused here: the request never reaches Cognito, and the values are not shown."""
     scripted.then({"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": "short", "ChallengeParameters": {}})
-    with pytest.raises(UsageError, match=r"respond_to_auth_challenge request \(Session not valid\)"):
+    with pytest.raises(UsageError, match=r"RespondToAuthChallenge request \(Session not valid\)"):
         make_tokens("pw\nnew\n").token()
+    assert len(scripted.requests) == 1
+    scripted.answer("[]")
+    scripted.then({"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": 10**30, "ChallengeParameters": {}})
+    with pytest.raises(UsageError, match=r"\(Session not valid\)"):
+        make_tokens("pw\nnew\n").token()
+    assert len(scripted.requests) == 1
+    scripted.answer("[]")
     scripted.then(result()).then({})
     tokens = make_tokens("pw\n", secret="too-short")
     tokens.token()  # InitiateAuth carries the secret only inside SECRET_HASH
     with pytest.raises(CommandError, match=r"removed, but .*\(ClientSecret not valid\).*CLI_CLIENT_SECRET") as excinfo:
         tokens.forget()
     assert "too-short" not in str(excinfo.value)
+    assert len(scripted.requests) == 1
+
+
+@pytest.mark.parametrize("body", [
+    {"__type": "com.amazonaws.cognito.identity.idp.model#NotAuthorizedException",
+     "message": "Incorrect username or password."},
+    {"__type": "NotAuthorizedException:http://internal.amazon.com/coral/com.amazonaws.cognito.identity.idp/",
+     "Message": "Incorrect username or password."},
+])
+def test_cognitos_error_names_and_messages_in_every_form_of_the_protocol(scripted, make_tokens, body):
+    scripted.then(body, 400)
+    with pytest.raises(SignInError, match=r"^Incorrect username or password\.$") as excinfo:
+        make_tokens("pw\n").token()
+    assert excinfo.value.code == "NotAuthorizedException"
+
+
+@pytest.mark.parametrize(("status", "body", "reason"), [
+    (500, json.dumps({"__type": "InternalErrorException", "message": "down"}), "InternalErrorException"),
+    (502, "<html>Bad gateway</html>", "http_502"),
+    (400, json.dumps({"message": "no exception name"}), "http_400"),
+])
+def test_no_usable_answer_is_one_line(scripted, make_tokens, status, body, reason):
+    scripted.answer(body, status=status)
+    with pytest.raises(UnreachableError, match=rf"^Cannot reach Cognito at {scripted.url}/ \({reason}\)\.$"):
+        make_tokens("pw\n").token()
+    assert len(scripted.requests) == 1  # no retry: a call Cognito may have seen is not repeated behind our back
+
+
+def test_an_unreachable_cognito(tmp_path):
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    client = PasswordClient(Issuer(f"{nowhere}/us-east-1_Gone", f"{nowhere}/us-east-1_Gone/.well-known"), "cli-id")
+    tokens = PasswordTokens(client, EMAIL, TokenCache(tmp_path / "cache"),
+                            Terminal(io.StringIO("pw\n"), io.StringIO()), timeout=5)
+    with pytest.raises(UnreachableError, match=rf"^Cannot reach Cognito at {nowhere}/ \(ConnectionError\)\.$"):
+        tokens.token()
+
+
+@pytest.mark.parametrize("challenge", [
+    {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": SESSION, "ChallengeParameters": ["USER_ID_FOR_SRP"]},
+    {"ChallengeName": "NEW_PASSWORD_REQUIRED", "Session": SESSION,
+     "ChallengeParameters": {"USER_ID_FOR_SRP": 5, "requiredAttributes": 5}},
+])
+def test_challenge_parameters_that_are_not_strings_are_ignored(scripted, make_tokens, challenge):
+    """Cognito's ChallengeParameters are a map of strings: anything else is not used (it would crash the command)."""
+    scripted.then(challenge).then(result())
+    make_tokens("pw\nBrand-new-1\n").token()
+    assert sent(scripted)[1]["ChallengeResponses"] == {
+        "USERNAME": EMAIL, "NEW_PASSWORD": "Brand-new-1", "SECRET_HASH": secret_hash(EMAIL, "cli-id", SECRET)}
+
+
+def test_a_challenge_name_that_is_not_a_string(scripted, make_tokens):
+    scripted.then({"ChallengeName": {"name": 7}, "Session": SESSION})
+    with pytest.raises(SignInError, match=r"asks for \{'name': 7\}, which this command cannot answer"):
+        make_tokens("pw\n").token()
+
+
+def test_no_password_or_token_in_debug_logs(scripted, make_tokens, caplog):
+    """HTTP libraries log at DEBUG (botocore logged whole request bodies): nothing secret may show."""
+    caplog.set_level(logging.DEBUG)
+    scripted.then(result()).then({})
+    tokens = make_tokens("Secret-Pass-1\n")
+    token = tokens.token()
+    tokens.forget()
+    assert len(scripted.requests) == 2 and caplog.text
+    for secret in ("Secret-Pass-1", token.access_token, "refresh-1", SECRET, secret_hash(EMAIL, "cli-id", SECRET)):
+        assert secret not in caplog.text
 
 
 def test_no_password_no_request(scripted, make_tokens):

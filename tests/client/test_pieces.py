@@ -64,7 +64,7 @@ def test_token_username_reads_the_claim_without_trusting_it():
     ],
 )
 def test_cognito_errors_become_one_line(code, message, line):
-    error = cognito_error({"Code": code, "Message": message})
+    error = cognito_error(code, message)
     assert str(error) == line and error.code == code
 
 

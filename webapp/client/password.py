@@ -1,5 +1,5 @@
-"""A user's tokens from Cognito's JSON API: `InitiateAuth` with USER_PASSWORD_AUTH, then REFRESH_TOKEN_AUTH, through
-boto3's `cognito-idp` client, unsigned (these operations take no AWS credentials), at the issuer's origin.
+"""A user's tokens from Cognito's JSON API (`webapp.cognito_json_api`): `InitiateAuth` with USER_PASSWORD_AUTH, then
+REFRESH_TOKEN_AUTH, at the issuer's origin (these operations take no AWS credentials).
 
 Hand-written, because no library does it: SECRET_HASH, the NEW_PASSWORD_REQUIRED challenge, and the choice
 between refreshing and asking for the password again. The password comes from `Terminal` and is never stored.
@@ -8,20 +8,16 @@ between refreshing and asking for the password again. The password comes from `T
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
-import re
 from typing import Any
 
-import boto3
-from botocore import UNSIGNED
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from webapp import cognito_json_api
+from webapp.bounded_http import bounded_session
 from webapp.client.errors import CommandError, SignInError, UnreachableError, UsageError, printable
 from webapp.client.settings import PasswordClient
 from webapp.client.terminal import Terminal
@@ -38,6 +34,11 @@ SELF_EXPLANATORY = {
     "TooManyRequestsException",
     "LimitExceededException",
 }
+#: The API model's minimum lengths of what the command sends, which Cognito never issues shorter: such a value is
+#: refused before sending (botocore did it for us before).
+MIN_LENGTHS = {"ClientId": 1, "ClientSecret": 24, "Session": 20}
+# Cognito's answers here: three JWTs at most, a few kilobytes each; anything near this is not Cognito.
+MAX_ANSWER_BYTES = 256 * 1024
 
 
 def secret_hash(username: str, client_id: str, client_secret: str) -> str:
@@ -86,15 +87,7 @@ class PasswordTokens:
         self.prompter = prompter
         self.timeout = timeout
         self.key = f"user_password|{client.issuer.issuer}|{client.client_id}|{username}"
-
-    @functools.cached_property
-    def idp(self):
-        """boto3's `cognito-idp` client, sending unsigned requests; made on first use: building one takes a
-        noticeable fraction of a second, which a cached token should not pay."""
-        config = Config(signature_version=UNSIGNED, connect_timeout=self.timeout, read_timeout=self.timeout,
-                        retries={"mode": "standard", "max_attempts": 2})
-        return boto3.client("cognito-idp", region_name=self.client.issuer.region,
-                            endpoint_url=self.client.issuer.api_endpoint, config=config)
+        self.http = bounded_session(MAX_ANSWER_BYTES, base_url=client.issuer.api_endpoint)
 
     def token(self) -> CachedToken:
         return self.cache.get(self.key, self._obtain)
@@ -112,7 +105,7 @@ class PasswordTokens:
             if self.client.client_secret:
                 params["ClientSecret"] = self.client.client_secret
             try:
-                self._call("revoke_token", **params)
+                self._call("RevokeToken", **params)
             except CommandError as error:
                 raise CommandError(
                     f"The cached tokens are removed, but the refresh token was not revoked: {error}"
@@ -133,7 +126,7 @@ class PasswordTokens:
     def _sign_in(self) -> CachedToken:
         password = self.prompter.password(f"Password for {self.username}: ")
         response = self._call(
-            "initiate_auth",
+            "InitiateAuth",
             AuthFlow="USER_PASSWORD_AUTH",
             ClientId=self.client.client_id,
             AuthParameters=self._with_secret_hash({"USERNAME": self.username, "PASSWORD": password}, self.username),
@@ -145,14 +138,14 @@ class PasswordTokens:
     def _answer_challenge(self, response: dict) -> dict:
         """NEW_PASSWORD_REQUIRED (a user an administrator created with a temporary password) is answered with a
         new password; other challenges (MFA, custom) need a client this command is not."""
-        challenge = response["ChallengeName"]
+        challenge = str(response["ChallengeName"])
         if challenge != "NEW_PASSWORD_REQUIRED":
             raise SignInError(
                 f"Cognito asks for {printable(challenge)}, which this command cannot answer: sign in with the "
                 "Hosted UI instead.",
                 challenge,
             )
-        parameters = response.get("ChallengeParameters") or {}
+        parameters = string_map(response.get("ChallengeParameters"))
         required = required_attributes(parameters.get("requiredAttributes"))
         if required:
             names = ", ".join(printable(name.removeprefix("userAttributes.")) for name in required)
@@ -165,7 +158,7 @@ class PasswordTokens:
         username = parameters.get("USER_ID_FOR_SRP") or self.username
         new_password = self.prompter.new_password(f"A new password is required for {self.username}. New password: ")
         response = self._call(
-            "respond_to_auth_challenge",
+            "RespondToAuthChallenge",
             ClientId=self.client.client_id,
             ChallengeName=challenge,
             Session=response.get("Session", ""),
@@ -179,7 +172,7 @@ class PasswordTokens:
         assert stale.refresh_token is not None
         parameters = {"REFRESH_TOKEN": stale.refresh_token}
         response = self._call(
-            "initiate_auth",
+            "InitiateAuth",
             AuthFlow="REFRESH_TOKEN_AUTH",
             ClientId=self.client.client_id,
             AuthParameters=self._with_secret_hash(parameters, stale.username or self.username),
@@ -209,28 +202,29 @@ class PasswordTokens:
 
     def _call(self, operation: str, **params: Any) -> dict:
         """One JSON API call; Cognito's errors become `SignInError` with its `__type` as the code."""
-        try:
-            return getattr(self.idp, operation)(**params)
-        except ClientError as error:
-            raise cognito_error(error.response.get("Error", {})) from None
-        except ParamValidationError as error:
-            # botocore's own checks, before sending: a client id or secret of a shape Cognito never issues, or a
-            # value the server handed us (a Session too short to be Cognito's). Only the names are shown: the
-            # report may quote the values.
-            names = ", ".join(sorted(set(re.findall(r"parameter (\w+)", str(error))))) or "a parameter"
+        refused = [name for name, least in MIN_LENGTHS.items()
+                   if name in params and not (isinstance(params[name], str) and len(params[name]) >= least)]
+        if refused:
+            # A client id or secret of a shape Cognito never issues, or a value the server handed us (a Session
+            # too short to be Cognito's). Only the names are shown: the values may be secret.
             raise UsageError(
-                f"Cognito would refuse this {operation} request ({names} not valid): check CLI_CLIENT_ID and "
-                "CLI_CLIENT_SECRET."
-            ) from None
-        except (AttributeError, KeyError, TypeError, ValueError):
-            # botocore's parser failing on an answer that is not Cognito's JSON (AttributeError on a JSON array).
-            raise UnreachableError(
-                f"{self.client.issuer.api_endpoint} does not answer like Cognito's JSON API ({operation})."
-            ) from None
-        except BotoCoreError as error:
-            raise UnreachableError(
-                f"Cannot reach Cognito at {self.client.issuer.api_endpoint} ({type(error).__name__})."
-            ) from None
+                f"Cognito would refuse this {operation} request ({', '.join(refused)} not valid): check CLI_CLIENT_ID "
+                "and CLI_CLIENT_SECRET."
+            )
+        endpoint = self.client.issuer.api_endpoint
+        try:
+            return cognito_json_api.call(self.http, endpoint, operation, params, timeout=self.timeout)
+        except cognito_json_api.CognitoError as error:
+            raise cognito_error(error.code, error.message) from None
+        except cognito_json_api.NoAnswer as failure:
+            if str(failure) == "invalid_response":
+                raise UnreachableError(f"{endpoint} does not answer like Cognito's JSON API ({operation}).") from None
+            raise UnreachableError(f"Cannot reach Cognito at {endpoint} ({failure}).") from None
+
+
+def string_map(value: Any) -> dict[str, str]:
+    """The strings of a map of strings in Cognito's answer (ChallengeParameters); anything else is not Cognito's."""
+    return {key: item for key, item in value.items() if isinstance(item, str)} if isinstance(value, dict) else {}
 
 
 def required_attributes(raw: Any) -> list[str]:
@@ -242,9 +236,8 @@ def required_attributes(raw: Any) -> list[str]:
     return [str(name) for name in names] if isinstance(names, list) else []
 
 
-def cognito_error(error: dict) -> SignInError:
-    code = printable(str(error.get("Code") or "UnknownError"))
-    message = printable(str(error.get("Message") or ""))
+def cognito_error(code: str, message: str) -> SignInError:
+    code, message = printable(code or "UnknownError"), printable(message)
     if code in SELF_EXPLANATORY and message:
         return SignInError(message, code)
     if code == "ResourceNotFoundException":

@@ -11,7 +11,6 @@ Nothing here logs a token: failures are logged by class and OAuth error code onl
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Callable
@@ -22,6 +21,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import Response, redirect, request, session
 
+from webapp import cognito_json_api
 from webapp.bounded_http import BoundedAdapter, BoundedOAuth2Session, CircuitBreaker, bounded_session
 from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import (
@@ -389,27 +389,18 @@ class OidcClient:
                 raise GlobalSignOutRefused(error=refusal.error) from None
 
     def user_pool_call(self, operation: str, access_token: str, **parameters) -> dict:
-        """`webapp.cognito_auth.user_pool_call`'s call: a plain POST to the API at the issuer's origin, which needs
-        no AWS credentials (boto3 would cost every worker tens of megabytes, and it logs request bodies, the token,
-        at DEBUG). TokenServiceUnavailable for anything that keeps the call from completing (try again)."""
+        """`webapp.cognito_auth.user_pool_call`'s call (`webapp.cognito_json_api`). TokenServiceUnavailable for
+        anything that keeps the call from completing (try again)."""
         try:
-            answer = self.http.post(self.settings.issuer.api_endpoint,
-                                    data=json.dumps({"AccessToken": access_token, **parameters}),
-                                    headers={"X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
-                                             "Content-Type": "application/x-amz-json-1.1"},
-                                    timeout=call_timeout(), allow_redirects=False)
-            body = answer.json() if answer.content else {}
-        except (requests.RequestException, ValueError, RecursionError) as failure:
-            raise TokenServiceUnavailable(error=type(failure).__name__) from None
-        if not isinstance(body, dict):
-            raise TokenServiceUnavailable(error="invalid_response")
-        if answer.status_code == 200:
-            return body
-        code = str(body.get("__type", "")).rpartition("#")[2]  # the JSON protocol may prefix a namespace
-        if answer.status_code >= 500 or not code:
-            raise TokenServiceUnavailable(error=code or f"http_{answer.status_code}")
-        raise CognitoRefused(error=code, token_revoked=(code == "NotAuthorizedException"
-                                                        and "revoked" in str(body.get("message", "")).lower()))
+            return cognito_json_api.call(self.http, self.settings.issuer.api_endpoint, operation,
+                                         {"AccessToken": access_token, **parameters}, timeout=call_timeout())
+        except cognito_json_api.NoAnswer as failure:
+            raise TokenServiceUnavailable(error=str(failure)) from None
+        except requests.Timeout:  # call_timeout(): this request's time for its calls is up
+            raise TokenServiceUnavailable(error="Timeout") from None
+        except cognito_json_api.CognitoError as refusal:
+            revoked = refusal.code == "NotAuthorizedException" and "revoked" in refusal.message.lower()
+            raise CognitoRefused(error=refusal.code, token_revoked=revoked) from None
 
     def logout_url(self) -> str:
         """Cognito's own /logout (not OIDC RP-initiated logout): clears the Hosted UI session, then comes back."""
