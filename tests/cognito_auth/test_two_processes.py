@@ -245,6 +245,9 @@ def test_after_losing_its_invalidation_connection_a_process_still_serves_nothing
     signed_out = http.post(f"{first.url}/logout", data={"csrf_token": csrf_token(profile(http, first.url))},
                            allow_redirects=False)
     assert signed_out.status_code == 302
+    # The first request notices the loss and reads Redis; the next ones open a new connection, with nothing left
+    # in memory from before.
+    assert refused(second.url, cookies)
     assert refused(second.url, cookies)
     again = requests.Session()
     sign_in(again, first.url, user.email, user.password)

@@ -142,12 +142,11 @@ class SessionCache:
             self.confirmed, self.ping_sent = self.ping_sent, None
         elif kind == b"message":
             self.generation += 1
-            if message[2] is None:  # FLUSHDB or FLUSHALL
+            names = message[2]
+            if names is None:  # FLUSHDB or FLUSHALL
                 self.entries.clear()
-            for name in message[2] or ():
+            for name in names or ():
                 self.entries.pop(name, None)
-        else:  # not subscribed any more (a reconnection behind our back): nothing tells us of changes
-            raise redis.ConnectionError(f"unexpected {kind!r} on the invalidation connection")
 
     def _reset(self) -> None:
         """Forget everything: without its connection, memory cannot know what changed."""
