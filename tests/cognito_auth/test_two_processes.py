@@ -142,7 +142,7 @@ def profile(http: requests.Session | None, url: str, cookies: dict | None = None
 
 
 def served(url: str, cookies: dict, email: str) -> None:
-    """The instance serves the signed-in page for these cookies (twice: the second from its memory)."""
+    """The instance serves the signed-in page for these cookies, twice: the second time from its memory."""
     for _ in range(2):
         page = profile(None, url, cookies)
         assert page.status_code == 200 and email in page.text
