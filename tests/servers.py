@@ -1,4 +1,4 @@
-"""Real servers on loopback for the tests: WSGI apps in threads and a throwaway redis-server."""
+"""Real servers on loopback for the tests: WSGI apps in threads, a throwaway redis-server, and a TCP proxy."""
 
 from __future__ import annotations
 
@@ -173,3 +173,55 @@ def start(command: list[str], *, cwd: Path, env: dict[str, str]) -> Output:
     process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     return Output(process)
+
+
+class PausableProxy:
+    """Forwards each TCP connection to 127.0.0.1:`port`; while `paused`, what the server sends is held back, as on a
+    network that went silent without closing anything (a partition)."""
+
+    def __init__(self, port: int):
+        self.target = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.sockets: list[socket.socket] = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def pause(self) -> None:
+        self.flowing.clear()
+
+    def resume(self) -> None:
+        self.flowing.set()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target))
+            self.sockets += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, self.flowing), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket, gate: threading.Event | None) -> None:
+        try:
+            while data := source.recv(65536):
+                if gate is not None:
+                    gate.wait()
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            sink.close()
+
+    def stop(self) -> None:
+        self.flowing.set()
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the threads blocked on it, which closing alone does not
+            except OSError:
+                pass
+            sock.close()

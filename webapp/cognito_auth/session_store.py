@@ -8,8 +8,10 @@ sessions are kept under a hash of their id (a key is no cookie), and sealed with
 keys that never go into the store.
 
 The file store is for one process (any number of threads): its refresh lock is a thread lock. Several processes
-need SESSION_REDIS_URL, which also makes the refresh lock a Redis lock. A store that cannot be reached is a
-`SessionStoreUnavailable` (a 503 page) wherever it is met: opening the session, in a view, or saving.
+need SESSION_REDIS_URL, which also makes the refresh lock a Redis lock, and lets each process serve unchanged
+sessions from memory (`session_cache`); reads that decide a refresh or precede a write still ask Redis. A store
+that cannot be reached is a `SessionStoreUnavailable` (a 503 page) wherever it is met: opening the session, in a
+view, or saving.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from webapp.bounded_http import CircuitBreaker, CircuitOpen
 from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import SessionStoreUnavailable
+from webapp.cognito_auth.session_cache import SessionCache
 from webapp.cognito_auth.settings import CognitoAuthSettings
 from webapp.cognito_auth.state import request_state
 
@@ -90,19 +93,27 @@ class SessionCipher:
 
 
 class RedisSessionData:
-    """Sessions as Redis strings `session:<store key>` that expire by themselves."""
+    """Sessions as Redis strings `session:<store key>` that expire by themselves; with a `SessionCache`, a read
+    that may be served from memory (`cached`) costs no round trip while the session is unchanged."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, cache: SessionCache | None = None):
         self.client = client
+        self.cache = cache
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, cached: bool = False) -> bytes | None:
+        if cached and self.cache is not None:
+            return self.cache.read("session:" + key, self.client.get)
         return self.client.get("session:" + key)
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         self.client.set("session:" + key, value, ex=ttl)
+        if self.cache is not None:
+            self.cache.forget("session:" + key)
 
     def delete(self, key: str) -> None:
         self.client.delete("session:" + key)
+        if self.cache is not None:
+            self.cache.forget("session:" + key)
 
     def remove_expired(self) -> None:
         """Redis expires keys itself."""
@@ -117,7 +128,9 @@ class FileSessionData:
         self.root = root
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, cached: bool = False) -> bytes | None:
+        """`cached` changes nothing: reading the file costs little more than a `stat` to check that it is unchanged
+        would (tens of microseconds each), and a `stat` cannot tell apart two writes within one timestamp tick."""
         if not STORE_KEY.match(key):
             return None
         try:
@@ -352,7 +365,8 @@ class SessionStore(ServerSideSessionInterface):
         if settings.session_redis_url:
             client = redis.Redis.from_url(settings.session_redis_url, socket_timeout=settings.http_timeout,
                                           socket_connect_timeout=settings.http_timeout)
-            self.data: RedisSessionData | FileSessionData = RedisSessionData(client)
+            cache = SessionCache(settings.session_redis_url, settings.http_timeout, "session:")
+            self.data: RedisSessionData | FileSessionData = RedisSessionData(client, cache)
             self.index: FileUserIndex | RedisUserIndex = RedisUserIndex(client, settings.session_absolute_lifetime)
         else:
             root = Path(settings.session_dir) if settings.session_dir else DEFAULT_SESSION_DIR
@@ -373,7 +387,7 @@ class SessionStore(ServerSideSessionInterface):
             return self.make_null_session(app)
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
-        return self.load(store_id)
+        return self.load(store_id, cached=True)
 
     def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
         self.write(session)
@@ -399,10 +413,13 @@ class SessionStore(ServerSideSessionInterface):
 
     # --- direct access ---
 
-    def load(self, sid: str) -> dict | None:
+    def load(self, sid: str, cached: bool = False) -> dict | None:
+        """The stored session. `cached`: possibly from this process's memory (`SessionCache`), which is as new as
+        Redis but for changes still on their way here; checks made under the session's lock or right before a
+        write read Redis itself."""
         key = store_key(sid)
         with self.calls():
-            sealed = self.data.get(key)
+            sealed = self.data.get(key, cached)
         value = self.cipher.open(key, sealed) if sealed else None
         try:
             return msgspec.msgpack.decode(value) if value else None
@@ -456,6 +473,12 @@ class SessionStore(ServerSideSessionInterface):
         except SessionStoreUnavailable:
             return ["the session store is unreachable"]
         return []
+
+    def close(self) -> None:
+        """Close the connections to Redis (a worker's exit closes them too)."""
+        if self.redis is not None:
+            self.data.cache.close()
+            self.redis.close()
 
     def maybe_cleanup(self) -> None:
         """Sweep expired files and stale index entries in the background, at most every CLEANUP_INTERVAL seconds in

@@ -1,0 +1,145 @@
+"""The in-process memory of sessions read from Redis (`session_cache`), against a real Redis: what it must never do
+is serve a value that Redis no longer holds, for longer than its lease, whatever the network does.
+
+The cache's connection goes through a `PausableProxy` where a test needs a silent network; the cache's clock is
+moved by hand (its lease counts monotonic seconds), the network is real.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import redis
+
+from tests.servers import PausableProxy
+from webapp.cognito_auth.session_cache import LEASE, SessionCache
+from webapp.cognito_auth.session_store import RedisSessionData
+
+pytestmark = pytest.mark.redis
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountedReads:
+    def __init__(self, client: redis.Redis):
+        self.client = client
+        self.count = 0
+
+    def __call__(self, key: str) -> bytes | None:
+        self.count += 1
+        return self.client.get(key)
+
+
+def eventually(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def direct(redis_server):
+    client = redis.Redis.from_url(redis_server.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def proxy(redis_server):
+    proxy = PausableProxy(redis.Redis.from_url(redis_server.url).connection_pool.connection_kwargs["port"])
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def cache_through_proxy(proxy):
+    clock = Clock()
+    cache = SessionCache(f"redis://127.0.0.1:{proxy.port}/0", 2.0, "session:", clock=clock)
+    yield cache, clock
+    cache.close()
+
+
+def session_key() -> str:
+    return f"session:{uuid.uuid4().hex}"
+
+
+def test_a_silent_connection_stops_memory_serving_once_the_lease_is_over(cache_through_proxy, proxy, direct):
+    cache, clock = cache_through_proxy
+    key, reads = session_key(), CountedReads(direct)
+    direct.set(key, b"before")
+    assert cache.read(key, reads) == b"before"
+    proxy.pause()  # from now on, Redis's messages to the cache are held back, its PONGs too
+    direct.set(key, b"after")
+    clock.now += LEASE + 0.01
+    assert cache.read(key, reads) == b"after"
+    assert cache.read(key, reads) == b"after"
+    assert reads.count == 3  # both read from Redis: nothing confirms what memory holds
+    proxy.resume()  # the held messages arrive, the PONG with them: memory serves again
+    eventually(lambda: served_from_memory(cache, key, reads, b"after"))
+
+
+def served_from_memory(cache: SessionCache, key: str, reads: CountedReads, value: bytes) -> bool:
+    before = reads.count
+    assert cache.read(key, reads) == value
+    return reads.count == before
+
+
+def test_a_value_that_changes_while_it_is_read_is_not_kept(redis_server, direct):
+    cache = SessionCache(redis_server.url, 2.0, "session:")
+    key, other = session_key(), session_key()
+    direct.set(key, b"before")
+    direct.set(other, b"other")
+    cache.read(other, direct.get)
+    assert served_from_memory(cache, other, CountedReads(direct), b"other")
+
+    def read_then_changed(name: str) -> bytes | None:
+        value = direct.get(name)
+        direct.set(name, b"after")  # another instance writes before this read is kept, and then `other`:
+        direct.set(other, b"other, after")
+        # once the cache has heard of `other`, it has heard of `name` (Redis sends the messages in order)
+        eventually(lambda: cache.read(other, direct.get) == b"other, after")
+        return value
+
+    try:
+        assert cache.read(key, read_then_changed) == b"before"
+        assert cache.read(key, direct.get) == b"after"
+    finally:
+        cache.close()
+
+
+def test_what_this_process_writes_it_reads_back_at_once(cache_through_proxy, proxy, direct):
+    cache, _ = cache_through_proxy
+    data = RedisSessionData(direct, cache)
+    key = uuid.uuid4().hex
+    data.set(key, b"first", 60)
+    assert data.get(key, cached=True) == b"first"
+    assert data.get(key, cached=True) == b"first"
+    proxy.pause()  # the message about our own write will not arrive in time
+    data.set(key, b"second", 60)
+    assert data.get(key, cached=True) == b"second"
+    data.delete(key)
+    assert data.get(key, cached=True) is None
+
+
+def test_a_server_that_refuses_tracking_is_read_each_time(redis_server, direct, caplog):
+    user, password = f"no-client-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    direct.acl_setuser(user, enabled=True, passwords=[f"+{password}"], keys=["*"], commands=["+@all", "-client"])
+    url = redis_server.url.replace("redis://", f"redis://{user}:{password}@")
+    cache = SessionCache(url, 2.0, "session:")
+    key, reads = session_key(), CountedReads(direct)
+    direct.set(key, b"value")
+    try:
+        assert [cache.read(key, reads) for _ in range(3)] == [b"value"] * 3
+        assert reads.count == 3
+        assert "tracking refused" in caplog.text
+    finally:
+        cache.close()
+        direct.acl_deluser(user)
