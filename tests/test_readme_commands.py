@@ -7,7 +7,7 @@ password, for the command that asks for it. A block that cannot run here says wh
 `<!-- not run by the tests: REASON -->` (an AWS account, Docker, a production Redis); it is reported as skipped
 with that reason.
 
-The architecture table's "Run alone" commands that start a development server run each in a shell of its own,
+The parts table's "Run alone" commands that start a development server run each in a shell of its own,
 after the block marked `<!-- run-alone-setup -->`, on the state a `make run` left: they serve the session that
 was signed in through `make run`.
 
@@ -61,7 +61,7 @@ def sh_blocks() -> list[Block]:
 
 
 def run_alone_commands() -> list[str]:
-    table = README.split("\n## Architecture", 1)[1].split("\n## ", 1)[0]
+    table = README.split("| Run alone |", 1)[1].split("\n\n", 1)[0]  # the parts' table, from its header on
     rows = [line for line in table.splitlines() if line.startswith("| ") and "`" in line.rsplit("|", 2)[1]]
     spans = [span for row in rows for span in re.findall(r"`([^`]+)`", row.rsplit("|", 2)[1])]
     return [span for span in spans if DEV_SERVER.match(span)]

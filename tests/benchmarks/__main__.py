@@ -2,7 +2,7 @@
 
     python -m tests.benchmarks [--runs N] [--seconds S] [--only NAME ...] [--output FILE]
 
-Every figure is a ratio against a ceiling measured in the same run (see README, "Benchmarks").
+Every figure is a ratio against a ceiling measured in the same run (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ def test_a_token_without_the_apis_scope(run_cli, client_env, user, write_scope_a
     assert result.err == (
         "weather-client: The access token lacks the scope weatherapi/write that the weather API requires. "
         "Password sign-in tokens carry the API's scope only when the user pool adds it (a pre token generation "
-        "trigger): see \"Calling the API from a service\" in the README.\n"
+        "trigger): see \"Password sign-in and the API's scope\" in the README.\n"
     )
 
 

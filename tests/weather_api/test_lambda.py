@@ -6,7 +6,7 @@ from the Hosted UI code flow (web client) and the password flow (cli client), a 
 
 What these tests cannot show: the gateway's own answers. A route with the JWT authorizer refuses a missing,
 malformed, expired or foreign token with 401 `{"message":"Unauthorized"}`, and a token without the route's scope
-with 403 `{"message":"Forbidden"}`, in AWS, before the function runs (the README shows how to see them). Here the
+with 403 `{"message":"Forbidden"}`, in AWS, before the function runs (docs/deployment.md shows how to see them). Here the
 events are the ones the gateway lets through, and the ones a misconfigured route would.
 """
 

@@ -82,7 +82,7 @@ def test_cfn_lint_would_catch_a_broken_template(tmp_path):
 
 
 def test_the_parameters_are_the_pool_stacks_outputs():
-    """`sam deploy` takes the pool stack's outputs under their own names (README: deploying to Lambda)."""
+    """`sam deploy` takes the pool stack's outputs under their own names (docs/deployment.md: the weather API on Lambda)."""
     assert set(PARAMETERS) <= set(load(POOL_TEMPLATE)["Outputs"]) & set(load(TEMPLATE)["Parameters"])
 
 

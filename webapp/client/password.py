@@ -69,7 +69,7 @@ class PasswordTokens:
     #: scopes only through a pre token generation trigger.
     insufficient_scope_hint = (
         "Password sign-in tokens carry the API's scope only when the user pool adds it (a pre token generation "
-        "trigger): see \"Calling the API from a service\" in the README."
+        "trigger): see \"Password sign-in and the API's scope\" in the README."
     )
 
     def __init__(
