@@ -9,7 +9,7 @@ ARG BASE=python:3.12-slim
 
 FROM ${BASE} AS build
 # Behind a TLS-inspecting proxy, pip needs the proxy's CA bundle: hand it over as the build secret `ca` and name
-# it here, `--secret id=ca,src=BUNDLE --build-arg PIP_CERT=/run/secrets/ca` (the README says more).
+# it here, `--secret id=ca,src=BUNDLE --build-arg PIP_CERT=/run/secrets/ca` (docs/deployment.md says more).
 ARG PIP_CERT
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
