@@ -111,8 +111,17 @@ class SessionCache:
         return self.generation
 
     def _connect(self) -> None:
+        """Open the tracking connection, unless another thread is opening it or has opened it meanwhile: a second
+        one replacing the first would lose the messages still waiting on the first."""
         if not self.enabled or not self.connecting.acquire(blocking=False):
-            return  # another thread is connecting
+            return
+        try:
+            if self.connection is None:
+                self._open()
+        finally:
+            self.connecting.release()
+
+    def _open(self) -> None:
         connection, started = self.pool.make_connection(), self.clock()
         try:
             connection.send_command("CLIENT", "ID")
@@ -131,10 +140,11 @@ class SessionCache:
         except BaseException:
             connection.disconnect()
             raise
-        finally:
-            self.connecting.release()
         with self.lock:
-            self.connection, self.confirmed = connection, started
+            if self.enabled:  # not closed meanwhile
+                self.connection, self.confirmed = connection, started
+                return
+        connection.disconnect()
 
     def _apply(self, message: list) -> None:
         kind = message[0]
