@@ -7,9 +7,11 @@ moved by hand (its lease counts monotonic seconds), the network is real.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
+import warnings
 
 import pytest
 import redis
@@ -211,3 +213,37 @@ def test_two_threads_opening_the_connection_at_once_leave_one_that_hears_every_c
 
 def tracking_clients(direct: redis.Redis) -> int:
     return sum(client["name"] == "session-invalidations" for client in direct.client_list())
+
+
+def test_a_process_forked_after_the_connection_opened_reads_changes_that_its_parent_heard_of(redis_server, direct):
+    """gunicorn --preload forks workers from a process that may have read sessions: the child shares the parent's
+    socket, so whichever process reads a message takes it from the other."""
+    cache = SessionCache(redis_server.url, 2.0, "session:", clock=Clock())  # a clock that stands still: no PINGs
+    key, other = session_key(), session_key()
+    direct.set(key, b"before")
+    direct.set(other, b"other")
+    cache.read(key, direct.get)
+    cache.read(other, direct.get)
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pytest's threads: the child only does what is below
+        child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            os.read(reader, 1)
+            code = 0 if cache.read(key, direct.get) == b"after" else 2
+        finally:
+            os._exit(code)
+    try:
+        direct.set(key, b"after")
+        direct.set(other, b"other, after")
+        eventually(lambda: cache.read(other, direct.get) == b"other, after")  # the parent took the messages
+        os.write(writer, b"x")
+        assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+        direct.set(key, b"after, again")  # the parent still hears of changes
+        eventually(lambda: cache.read(key, direct.get) == b"after, again")
+    finally:
+        os.close(reader)
+        os.close(writer)
+        cache.close()

@@ -23,6 +23,7 @@ with Valkey, over RESP2, and needs no tracking state on the data connections.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -61,6 +62,7 @@ class SessionCache:
         self.generation = 0  # moves with every message and every reset: a read that spans a move is not kept
         self.confirmed = float("-inf")  # when the last PING that Redis answered was sent
         self.ping_sent: float | None = None  # when the PING awaiting its answer was sent
+        self.pid = os.getpid()
 
     def read(self, key: str, fetch: Callable[[str], bytes | None]) -> bytes | None:
         """The value of `key`: from memory when it is known to be current, else `fetch(key)` (kept if it may be)."""
@@ -94,6 +96,9 @@ class SessionCache:
     def _sync(self) -> int | None:
         """Apply every message that has arrived and keep the PINGs going. Returns the generation, or None without a
         tracking connection (then nothing read may be kept)."""
+        if self.pid != os.getpid():  # a worker forked after the connection opened (gunicorn --preload): the
+            self.pid = os.getpid()  # connection is shared with the parent, which takes messages meant for us too
+            self._reset()  # (redis-py leaves the parent's socket open)
         if self.connection is None:
             return None
         try:
