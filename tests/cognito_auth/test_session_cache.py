@@ -247,3 +247,22 @@ def test_a_process_forked_after_the_connection_opened_reads_changes_that_its_par
         os.close(reader)
         os.close(writer)
         cache.close()
+
+
+def test_a_flushed_database_is_not_served_from_memory(redis_server):
+    """FLUSHDB names no key: the message about it says "everything" (a null list of keys). In a database of its
+    own, so that the other tests' data stays."""
+    url = redis_server.url.removesuffix("/0") + "/5"
+    cache, direct = SessionCache(url, 2.0, "session:"), redis.Redis.from_url(url)
+    key, reads = session_key(), CountedReads(direct)
+    direct.set(key, b"value")
+    try:
+        cache.read(key, reads)
+        eventually(lambda: served_from_memory(cache, key, reads, b"value"))
+        direct.flushdb()
+        eventually(lambda: cache.read(key, direct.get) is None)
+        assert cache.read(key, reads) is None
+        assert not cache.entries
+    finally:
+        cache.close()
+        direct.close()
