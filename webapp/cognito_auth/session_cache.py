@@ -12,7 +12,7 @@ before that instance's answer can bring the browser (or anyone replaying its coo
 delayed all the same (lost packets, a network partition), memory serves only while Redis has
 answered a PING sent at most LEASE seconds ago, so the delay costs at most LEASE seconds and then every read goes
 to Redis. A value read from Redis is kept only if no message arrived while it was being read; a lost connection
-empties the memory; a write by this process drops its key at once.
+empties the memory, as does a fork; a write by this process drops its key at once.
 
 Hand-written because redis-py's own client-side cache (`cache_config`, RESP3) refuses every server that does not
 call itself Redis 7.4 or later: Debian 12's redis-server 7.0, ElastiCache for Redis OSS (7.1 at most), Valkey (which
@@ -96,9 +96,11 @@ class SessionCache:
     def _sync(self) -> int | None:
         """Apply every message that has arrived and keep the PINGs going. Returns the generation, or None without a
         tracking connection (then nothing read may be kept)."""
-        if self.pid != os.getpid():  # a worker forked after the connection opened (gunicorn --preload): the
-            self.pid = os.getpid()  # connection is shared with the parent, which takes messages meant for us too
-            self._reset()  # (redis-py leaves the parent's socket open)
+        if self.pid != os.getpid():
+            # Forked after the connection opened (gunicorn --preload): the parent reads the same socket, and takes
+            # messages meant for this process too. (Closing it here leaves the parent's open: redis-py sees the fork.)
+            self.pid = os.getpid()
+            self._reset()
         if self.connection is None:
             return None
         try:
