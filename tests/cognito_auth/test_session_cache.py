@@ -7,8 +7,11 @@ moved by hand (its lease counts monotonic seconds), the network is real.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 import uuid
+import warnings
 
 import pytest
 import redis
@@ -143,3 +146,123 @@ def test_a_server_that_refuses_tracking_is_read_each_time(redis_server, direct, 
     finally:
         cache.close()
         direct.acl_deluser(user)
+
+
+class WatchedLock:
+    """A lock that tells when a thread has tried to take it (whether or not it got it)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.tried = threading.Semaphore(0)
+
+    def acquire(self, blocking: bool = True) -> bool:
+        try:
+            return self.lock.acquire(blocking)
+        finally:
+            self.tried.release()
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def locked(self) -> bool:
+        return self.lock.locked()
+
+
+def test_two_threads_opening_the_connection_at_once_leave_one_that_hears_every_change(redis_server, direct):
+    """Thread A has opened the tracking connection but not yet handed it over (it waits for the cache's lock) when
+    thread B finds none: B must not open a second one that replaces A's after A's has been used, losing the
+    messages that reached A's connection only."""
+    cache = SessionCache(redis_server.url, 2.0, "session:", clock=Clock())  # a clock that stands still: no PINGs
+    cache.connecting = WatchedLock()
+    second_opened, second_may_go = threading.Event(), threading.Event()
+    make_connection = cache.pool.make_connection
+
+    def held_back_second() -> redis.Connection:
+        second_opened.set()
+        second_may_go.wait(10)
+        return make_connection()
+
+    key, other = session_key(), session_key()
+    direct.set(key, b"before")
+    direct.set(other, b"other")
+    clients_before = tracking_clients(direct)
+    cache.lock.acquire()  # A and B stop where they need the cache's lock
+    first = threading.Thread(target=cache.read, args=(key, direct.get))
+    first.start()
+    assert cache.connecting.tried.acquire(timeout=10)
+    # A has opened its connection, and either let go of `connecting` or holds it while it waits for the lock
+    eventually(lambda: not cache.connecting.locked() or tracking_clients(direct) > clients_before)
+    cache.pool.make_connection = held_back_second
+    second = threading.Thread(target=cache.read, args=(key, direct.get))
+    second.start()
+    assert cache.connecting.tried.acquire(timeout=10)  # B has decided whether to open a connection
+    cache.lock.release()
+    first.join(10)
+    assert cache.read(key, direct.get) == b"before"  # kept: served from memory from now on
+    assert cache.read(other, direct.get) == b"other"
+    direct.set(key, b"after")  # A's connection hears of it (and B's, if any, not: it is not subscribed yet)
+    second_may_go.set()
+    second.join(10)
+    try:
+        direct.set(other, b"other, after")
+        eventually(lambda: cache.read(other, direct.get) == b"other, after")
+        assert cache.read(key, direct.get) == b"after"
+    finally:
+        cache.close()
+
+
+def tracking_clients(direct: redis.Redis) -> int:
+    return sum(client["name"] == "session-invalidations" for client in direct.client_list())
+
+
+def test_a_process_forked_after_the_connection_opened_reads_changes_that_its_parent_heard_of(redis_server, direct):
+    """gunicorn --preload forks workers from a process that may have read sessions: the child shares the parent's
+    socket, so whichever process reads a message takes it from the other."""
+    cache = SessionCache(redis_server.url, 2.0, "session:", clock=Clock())  # a clock that stands still: no PINGs
+    key, other = session_key(), session_key()
+    direct.set(key, b"before")
+    direct.set(other, b"other")
+    cache.read(key, direct.get)
+    cache.read(other, direct.get)
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pytest's threads: the child only does what is below
+        child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            os.read(reader, 1)
+            code = 0 if cache.read(key, direct.get) == b"after" else 2
+        finally:
+            os._exit(code)
+    try:
+        direct.set(key, b"after")
+        direct.set(other, b"other, after")
+        eventually(lambda: cache.read(other, direct.get) == b"other, after")  # the parent took the messages
+        os.write(writer, b"x")
+        assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+        direct.set(key, b"after, again")  # the parent still hears of changes
+        eventually(lambda: cache.read(key, direct.get) == b"after, again")
+    finally:
+        os.close(reader)
+        os.close(writer)
+        cache.close()
+
+
+def test_a_flushed_database_is_not_served_from_memory(redis_server):
+    """FLUSHDB names no key: the message about it says "everything" (a null list of keys). In a database of its
+    own, so that the other tests' data stays."""
+    url = redis_server.url.removesuffix("/0") + "/5"
+    cache, direct = SessionCache(url, 2.0, "session:"), redis.Redis.from_url(url)
+    key, reads = session_key(), CountedReads(direct)
+    direct.set(key, b"value")
+    try:
+        cache.read(key, reads)
+        eventually(lambda: served_from_memory(cache, key, reads, b"value"))
+        direct.flushdb()
+        eventually(lambda: cache.read(key, direct.get) is None)
+        assert cache.read(key, reads) is None
+        assert not cache.entries
+    finally:
+        cache.close()
+        direct.close()

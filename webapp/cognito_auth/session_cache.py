@@ -12,7 +12,7 @@ before that instance's answer can bring the browser (or anyone replaying its coo
 delayed all the same (lost packets, a network partition), memory serves only while Redis has
 answered a PING sent at most LEASE seconds ago, so the delay costs at most LEASE seconds and then every read goes
 to Redis. A value read from Redis is kept only if no message arrived while it was being read; a lost connection
-empties the memory; a write by this process drops its key at once.
+empties the memory, as does a fork; a write by this process drops its key at once.
 
 Hand-written because redis-py's own client-side cache (`cache_config`, RESP3) refuses every server that does not
 call itself Redis 7.4 or later: Debian 12's redis-server 7.0, ElastiCache for Redis OSS (7.1 at most), Valkey (which
@@ -23,6 +23,7 @@ with Valkey, over RESP2, and needs no tracking state on the data connections.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -61,6 +62,7 @@ class SessionCache:
         self.generation = 0  # moves with every message and every reset: a read that spans a move is not kept
         self.confirmed = float("-inf")  # when the last PING that Redis answered was sent
         self.ping_sent: float | None = None  # when the PING awaiting its answer was sent
+        self.pid = os.getpid()
 
     def read(self, key: str, fetch: Callable[[str], bytes | None]) -> bytes | None:
         """The value of `key`: from memory when it is known to be current, else `fetch(key)` (kept if it may be)."""
@@ -94,6 +96,11 @@ class SessionCache:
     def _sync(self) -> int | None:
         """Apply every message that has arrived and keep the PINGs going. Returns the generation, or None without a
         tracking connection (then nothing read may be kept)."""
+        if self.pid != os.getpid():
+            # Forked after the connection opened (gunicorn --preload): the parent reads the same socket, and takes
+            # messages meant for this process too. (Closing it here leaves the parent's open: redis-py sees the fork.)
+            self.pid = os.getpid()
+            self._reset()
         if self.connection is None:
             return None
         try:
@@ -111,8 +118,17 @@ class SessionCache:
         return self.generation
 
     def _connect(self) -> None:
+        """Open the tracking connection, unless another thread is opening it or has opened it meanwhile: a second
+        one replacing the first would lose the messages still waiting on the first."""
         if not self.enabled or not self.connecting.acquire(blocking=False):
-            return  # another thread is connecting
+            return
+        try:
+            if self.connection is None:
+                self._open()
+        finally:
+            self.connecting.release()
+
+    def _open(self) -> None:
         connection, started = self.pool.make_connection(), self.clock()
         try:
             connection.send_command("CLIENT", "ID")
@@ -131,10 +147,11 @@ class SessionCache:
         except BaseException:
             connection.disconnect()
             raise
-        finally:
-            self.connecting.release()
         with self.lock:
-            self.connection, self.confirmed = connection, started
+            if self.enabled:  # not closed meanwhile
+                self.connection, self.confirmed = connection, started
+                return
+        connection.disconnect()
 
     def _apply(self, message: list) -> None:
         kind = message[0]
