@@ -25,6 +25,7 @@ def sign_in_through_hosted_ui(page: Page, app_url: str, email: str, password: st
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text(f"Hello, {email}")).to_be_visible()
+    page.wait_for_load_state("load")  # the text shows before the stylesheet arrives: layouts are measured after it
 
 
 def test_sign_in_see_the_forecast_pick_a_city_and_sign_out(page: Page, weather_app, local_cognito):
