@@ -37,6 +37,7 @@ def test_sign_in_see_the_forecast_pick_a_city_and_sign_out(page: Page, weather_a
 
     page.get_by_role("link", name="Weather", exact=True).click()
     expect(page).to_have_url(f"{weather_app.url}/weather")
+    page.wait_for_load_state("load")  # one chart is hidden by the stylesheet: look once it is applied
     expect(page.get_by_role("heading", level=1)).to_have_text("Weather in Seattle")
     table = page.get_by_role("table")
     expect(table.get_by_role("columnheader")).to_have_text(["Date", "Summary", "°C", "°F"])
@@ -49,6 +50,7 @@ def test_sign_in_see_the_forecast_pick_a_city_and_sign_out(page: Page, weather_a
     page.get_by_label("City").select_option(label="Tokyo")
     page.get_by_role("button", name="Show forecast").click()
     expect(page).to_have_url(f"{weather_app.url}/weather?city=tokyo")
+    page.wait_for_load_state("load")  # one chart is hidden by the stylesheet: look once it is applied
     expect(page.get_by_role("heading", level=1)).to_have_text("Weather in Tokyo")
     expect(page.get_by_role("img", name="Temperature in Tokyo, next 5 days")).to_be_visible()
     expect(page.get_by_label("City")).to_have_value("tokyo")
