@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
+import secrets
 from datetime import datetime, timezone
 
 from flask import Flask, g, has_app_context, request
@@ -27,7 +27,7 @@ def current_request_id() -> str | None:
 
 def assign_request_id() -> None:
     given = request.headers.get(HEADER, "")
-    g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    g.request_id = given if REQUEST_ID.fullmatch(given) else secrets.token_hex(16)
 
 
 def echo_request_id(response):

@@ -51,10 +51,16 @@ def test_sign_out_revokes_deletes_the_session_and_ends_the_hosted_ui_session(app
     assert not is_signed_in(replay, app_url)
 
 
-@pytest.mark.parametrize("form", [{}, {"csrf_token": "forged"}])
-def test_sign_out_without_a_valid_csrf_token_does_nothing(app_url, hosted, form):
+@pytest.mark.parametrize("token", [None, "forged", "jeton-é", "another session's"])
+def test_sign_out_without_a_valid_csrf_token_does_nothing(app_url, hosted, token):
     http = requests.Session()
     scripted_sign_in(http, app_url, hosted)
+    csrf_token(http, app_url)  # the session has its own token, as once a page with the form was shown
+    if token == "another session's":
+        other = requests.Session()
+        scripted_sign_in(other, app_url, hosted)
+        token = csrf_token(other, app_url)
+    form = {} if token is None else {"csrf_token": token}
     response = http.post(f"{app_url}/logout", data=form, allow_redirects=False)
     assert response.status_code == 400
     assert is_signed_in(http, app_url)

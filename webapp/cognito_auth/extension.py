@@ -8,10 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from flask import Flask, request
-from flask_wtf.csrf import generate_csrf
 
 from webapp.cognito_auth import errors, sessions, views
-from webapp.cognito_auth.access import current_user
 from webapp.cognito_auth.errors import SessionStoreUnavailable
 from webapp.cognito_auth.oidc_client import OidcClient
 from webapp.cognito_auth.session_store import SessionStore
@@ -43,8 +41,6 @@ class CognitoAuth:
             settings = replace(settings, routes={**settings.routes, **self.routes})
         if not app.secret_key:
             app.secret_key = settings.secret_key
-        # The sign-out forms' CSRF token lives in the server-side session and dies with it: no clock of its own.
-        app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
         # Authlib logs the PKCE code_verifier at DEBUG: that never gets through, whatever the root logger says.
         logging.getLogger("authlib").setLevel(logging.INFO)
         store = SessionStore(app, settings, self.clock)
@@ -53,8 +49,9 @@ class CognitoAuth:
         app.before_request(before_request)
         app.after_request(sessions.revoke_ended_session)
         app.after_request(mark_private)
-        app.context_processor(lambda: {"current_user": current_user})
-        app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
+        # Templates get the user itself, not the `current_user` proxy: a page reads it a dozen times.
+        app.context_processor(lambda: {"current_user": request_state().user})
+        app.jinja_env.globals.setdefault("csrf_token", views.csrf_token)
         app.register_error_handler(errors.AuthError, errors.error_response)
         app.register_blueprint(views.create_blueprint(settings.routes))
 

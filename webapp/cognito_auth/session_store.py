@@ -28,10 +28,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from hashlib import sha256
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import msgspec
-import redis
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -42,9 +41,13 @@ from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from webapp.bounded_http import CircuitBreaker, CircuitOpen
 from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import SessionStoreUnavailable
-from webapp.cognito_auth.session_cache import SessionCache
 from webapp.cognito_auth.settings import CognitoAuthSettings
 from webapp.cognito_auth.state import request_state
+
+if TYPE_CHECKING:  # imported where a Redis store is made: redis-py 8 loads asyncio, cluster, sentinel (~8 MB)
+    import redis
+
+    from webapp.cognito_auth.session_cache import SessionCache
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +321,8 @@ class SessionLocks:
             if self.client is None:
                 yield
                 return
+            from redis.exceptions import LockError  # loaded already, with the Redis store
+
             lock = self.client.lock(f"session-lock:{key}", timeout=self.lifetime, sleep=0.02, blocking_timeout=wait)
             with self.store_calls():
                 acquired = lock.acquire()
@@ -329,7 +334,7 @@ class SessionLocks:
                 try:
                     with self.store_calls():
                         lock.release()
-                except (redis.exceptions.LockError, SessionStoreUnavailable):
+                except (LockError, SessionStoreUnavailable):
                     log.warning("a session lock expired or could not be released; it expires by itself")
         finally:
             local.release()
@@ -362,7 +367,13 @@ class SessionStore(ServerSideSessionInterface):
         self._next_cleanup = 0.0
         self._cleanup_guard = threading.Lock()
         client = None
+        self.unreachable: tuple[type[Exception], ...] = (OSError,)  # what `calls` turns into a 503
         if settings.session_redis_url:
+            import redis  # here, not above: a worker with the embedded store never loads redis-py
+
+            from webapp.cognito_auth.session_cache import SessionCache
+
+            self.unreachable += (redis.ConnectionError, redis.TimeoutError)
             client = redis.Redis.from_url(settings.session_redis_url, socket_timeout=settings.http_timeout,
                                           socket_connect_timeout=settings.http_timeout)
             cache = SessionCache(settings.session_redis_url, settings.http_timeout, "session:")
@@ -405,7 +416,7 @@ class SessionStore(ServerSideSessionInterface):
             raise SessionStoreUnavailable(error="circuit_open") from None
         try:
             yield
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        except self.unreachable as error:
             self.breaker.failed()
             metrics.STORE_ERRORS.labels(type(error).__name__).inc()
             raise SessionStoreUnavailable(error=type(error).__name__) from None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from datetime import datetime, timezone
 
 from flask import Blueprint, render_template
 
-from webapp.cognito_auth import access_token, current_user, login_required, readiness_problems
+from webapp.cognito_auth import access_token, login_required, readiness_problems
 
 bp = Blueprint("pages", __name__)
 
@@ -34,13 +34,14 @@ def readyz():
 @login_required
 def profile():
     access_token()  # refreshed if due: keeps the expiry shown honest, and notices a revoked refresh token
-    return render_template("profile.html", user=current_user, now=time.time())
+    return render_template("profile.html", now=time.time())
 
 
 @bp.app_template_filter("utc")
+@functools.lru_cache(maxsize=4096)  # a session's times change rarely: each is formatted once, not on every page
 def utc(timestamp: float) -> str:
     """A Unix time as people read it; UTC, because the server does not know the reader's time zone."""
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
 
 
 @bp.app_template_filter("duration")
