@@ -373,7 +373,8 @@ class SessionStore(ServerSideSessionInterface):
 
             from webapp.cognito_auth.session_cache import SessionCache
 
-            self.unreachable += (redis.ConnectionError, redis.TimeoutError)
+            # ResponseError: Redis up but refusing (READONLY after a failover, OOM, MISCONF), an outage all the same.
+            self.unreachable += (redis.ConnectionError, redis.TimeoutError, redis.ResponseError)
             client = redis.Redis.from_url(settings.session_redis_url, socket_timeout=settings.http_timeout,
                                           socket_connect_timeout=settings.http_timeout)
             cache = SessionCache(settings.session_redis_url, settings.http_timeout, "session:")
