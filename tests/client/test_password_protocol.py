@@ -180,6 +180,7 @@ def test_cognitos_error_names_and_messages_in_every_form_of_the_protocol(scripte
     (500, json.dumps({"__type": "InternalErrorException", "message": "down"}), "InternalErrorException"),
     (502, "<html>Bad gateway</html>", "http_502"),
     (400, json.dumps({"message": "no exception name"}), "http_400"),
+    (503, json.dumps({"__type": "\x1b]0;owned\x07Throttled\nLine"}), "]0;ownedThrottled Line"),  # no escapes
 ])
 def test_no_usable_answer_is_one_line(scripted, make_tokens, status, body, reason):
     scripted.answer(body, status=status)

@@ -219,7 +219,7 @@ class PasswordTokens:
         except cognito_json_api.NoAnswer as failure:
             if str(failure) == "invalid_response":
                 raise UnreachableError(f"{endpoint} does not answer like Cognito's JSON API ({operation}).") from None
-            raise UnreachableError(f"Cannot reach Cognito at {endpoint} ({failure}).") from None
+            raise UnreachableError(f"Cannot reach Cognito at {endpoint} ({printable(str(failure))}).") from None
 
 
 def string_map(value: Any) -> dict[str, str]:
