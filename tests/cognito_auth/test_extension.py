@@ -159,3 +159,12 @@ def test_a_hosts_own_auth_error_gets_the_same_page(serve, hosted):
     page = requests.get(serve() + "/maintenance", timeout=5)
     assert page.status_code == 503
     assert "Back soon" in page.text and 'href="/maintenance">Try again' in page.text
+
+
+def test_a_template_rendered_outside_a_request_sees_nobody_signed_in(hosted, tmp_path):
+    """A host app renders templates in commands and background jobs too (an email, a report): no request, no user."""
+    web = scripted_settings(hosted, "http://127.0.0.1:9", session_dir=str(tmp_path / "sessions"))
+    settings = CognitoAuthSettings(**{field.name: getattr(web, field.name)
+                                      for field in dataclasses.fields(CognitoAuthSettings)})
+    with host_app(settings).app_context():
+        assert render_template_string("{{ current_user.email if current_user else 'nobody' }}") == "nobody"
