@@ -10,6 +10,8 @@ session; it is never logged.
 
 from __future__ import annotations
 
+import re
+
 import pyotp
 import segno
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
@@ -27,6 +29,7 @@ bp = Blueprint("two_step", __name__, url_prefix="/profile/two-step")
 SECRET = "two_step_secret"
 ISSUER_NAME = "Cognito Weather"  # how authenticator apps label the account
 WRONG_CODE = ("CodeMismatchException", "EnableSoftwareTokenMFAException")
+BASE32 = re.compile(r"[A-Z2-7]{16,}=*")  # what an authenticator app can take as a secret
 
 
 def init_app(app: Flask) -> None:
@@ -43,17 +46,20 @@ def overview():
 def is_on() -> bool | None:
     """Whether the user signs in with a code too; None when Cognito cannot say right now."""
     try:
-        user = user_pool_call("GetUser")
+        methods = user_pool_call("GetUser").get("UserMFASettingList") or []
     except (CognitoRefused, TokenServiceUnavailable):
         return None
-    return "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", [])
+    return "SOFTWARE_TOKEN_MFA" in methods if isinstance(methods, list) else None
 
 
 @bp.post("/setup")
 @login_required
 def start():
     check_csrf()
-    session[SECRET] = user_pool_call("AssociateSoftwareToken")["SecretCode"]
+    secret = user_pool_call("AssociateSoftwareToken").get("SecretCode")
+    if not (isinstance(secret, str) and BASE32.fullmatch(secret)):
+        raise TokenServiceUnavailable(error="invalid_response")
+    session[SECRET] = secret
     return redirect(url_for("two_step.setup"))
 
 
