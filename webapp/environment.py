@@ -117,7 +117,7 @@ class Env:
             match = USER_POOL_ID.fullmatch(pool)
             if not match:
                 self.problems.append(
-                    "set COGNITO_USER_POOL_ID (like us-east-1_AbC123xyZ) and COGNITO_REGION, or COGNITO_ISSUER")
+                    "set COGNITO_USER_POOL_ID (like us-east-1_AbC123xyZ; its region comes from it) or COGNITO_ISSUER")
                 return Issuer("", "")
             if region and region != match["region"]:
                 self.problems.append(f"COGNITO_REGION {region!r} does not match the user pool id {pool!r}")

@@ -4,6 +4,7 @@ calls the weather API as the user, and signs them out: the extension's public su
 from __future__ import annotations
 
 import re
+import uuid
 
 import requests
 
@@ -26,6 +27,16 @@ def test_sign_in_call_the_api_as_the_user_and_sign_out(example_app, local_cognit
 
     again = http.get(f"{example_app.url}/forecast", allow_redirects=False)
     assert again.status_code == 302 and again.headers["Location"].startswith("/login?next=")
+
+
+def test_sign_out_everywhere_works_with_the_readmes_scopes(example_app, local_cognito):
+    """The README's COGNITO_SCOPES must keep the scope GlobalSignOut needs (replacing the default dropped it: a 502)."""
+    http, email, password = requests.Session(), f"everywhere-{uuid.uuid4().hex[:8]}@example.com", "Example-Passw0rd!"
+    local_cognito.create_user(email, password)
+    sign_in(http, example_app.url, email, password)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(example_app.url + "/").text).group(1)
+    signed_out = http.post(f"{example_app.url}/logout-everywhere", data={"csrf_token": token})
+    assert signed_out.status_code == 200 and signed_out.url == f"{example_app.url}/signed-out"
 
 
 def test_an_api_request_gets_json_not_a_trip_through_the_hosted_ui(example_app):
