@@ -169,17 +169,18 @@ def find_client(pool, client_id: str) -> AppClient:
 T = TypeVar("T")
 
 
-def paginate(items: Sequence[T], body: dict[str, Any], *, limit_member: str, token_member: str,
-             maximum: int) -> tuple[Sequence[T], str | None]:
-    """One page of `items` (in a stable order) and the token for the next, from `Limit`/`MaxResults` and
-    `NextToken` as the list operations take them. The token is opaque to callers: the position, encoded."""
+def paginate(items: Sequence[T], body: dict[str, Any], key: str, describe: Callable[[T], Any], *,
+             limit_member: str = "MaxResults", maximum: int) -> dict[str, Any]:
+    """A list operation's answer: one page of `items` (in a stable order), each described, under `key`, and a
+    `NextToken` when more follow; from `Limit`/`MaxResults` and `NextToken` as the list operations take them. The
+    token is opaque to callers: the position, encoded."""
     limit = body.get(limit_member) or maximum
     if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= maximum:
         member = limit_member[0].lower() + limit_member[1:]
         raise ApiError("InvalidParameterException", f"1 validation error detected: Value '{limit}' at '{member}' "
                                                     f"failed to satisfy constraint: Member must have value less "
                                                     f"than or equal to {maximum}")
-    token = body.get(token_member)
+    token = body.get("NextToken")
     start = 0
     if token not in (None, ""):
         try:
@@ -189,4 +190,7 @@ def paginate(items: Sequence[T], body: dict[str, Any], *, limit_member: str, tok
     if start < 0:
         raise ApiError("InvalidParameterException", "Invalid pagination token")
     end = start + limit
-    return items[start:end], base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    answer: dict[str, Any] = {key: [describe(item) for item in items[start:end]]}
+    if end < len(items):
+        answer["NextToken"] = base64.urlsafe_b64encode(str(end).encode()).decode()
+    return answer

@@ -101,26 +101,20 @@ def delete_group(pool, body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def page(pool, body: dict[str, Any], items: list, key: str, describe) -> dict[str, Any]:
-    chosen, token = paginate(items, body, limit_member="Limit", token_member="NextToken", maximum=LIST_LIMIT)
-    response: dict[str, Any] = {key: [describe(item) for item in chosen]}
-    if token:
-        response["NextToken"] = token
-    return response
-
-
 @operations.register("ListGroups", signed=True)
 def list_groups(pool, body: dict[str, Any]) -> dict[str, Any]:
     """Every group, by name, `Limit` (at most 60) at a time."""
     check_pool(pool, body)
-    return page(pool, body, pool.store.groups(), "Groups", lambda group: describe_group(pool, group))
+    return paginate(pool.store.groups(), body, "Groups", lambda group: describe_group(pool, group),
+                    limit_member="Limit", maximum=LIST_LIMIT)
 
 
 @operations.register("ListUsersInGroup", signed=True)
 def list_users_in_group(pool, body: dict[str, Any]) -> dict[str, Any]:
     """The group's members, in creation order, `Limit` (at most 60) at a time."""
     group = existing_group(pool, body)
-    return page(pool, body, pool.store.group_members(group.name), "Users", accounts.user_record)
+    return paginate(pool.store.group_members(group.name), body, "Users", accounts.user_record, limit_member="Limit",
+                    maximum=LIST_LIMIT)
 
 
 @operations.register("AdminListGroupsForUser", signed=True)
@@ -128,7 +122,8 @@ def admin_list_groups_for_user(pool, body: dict[str, Any]) -> dict[str, Any]:
     """The user's groups, in `cognito:groups` order (precedence)."""
     user = admin_user(pool, body)
     groups = [group for group in map(pool.store.group, user.groups) if group is not None]
-    return page(pool, body, groups, "Groups", lambda group: describe_group(pool, group))
+    return paginate(groups, body, "Groups", lambda group: describe_group(pool, group), limit_member="Limit",
+                    maximum=LIST_LIMIT)
 
 
 @operations.register("AdminAddUserToGroup", signed=True)

@@ -80,13 +80,9 @@ def list_user_pools(pool, body: dict[str, Any]) -> dict[str, Any]:
     """The one pool this server runs."""
     required(body, "MaxResults")
     created, modified = pool_dates(pool)
-    pools, token = paginate([pool], body, limit_member="MaxResults", token_member="NextToken", maximum=60)
-    response: dict[str, Any] = {"UserPools": [
-        {"Id": p.pool_id, "Name": p.config.name, "LambdaConfig": p.config.lambda_config, "Status": "Enabled",
-         "CreationDate": created, "LastModifiedDate": modified} for p in pools]}
-    if token:
-        response["NextToken"] = token
-    return response
+    return paginate([pool], body, "UserPools", lambda p: {
+        "Id": p.pool_id, "Name": p.config.name, "LambdaConfig": p.config.lambda_config, "Status": "Enabled",
+        "CreationDate": created, "LastModifiedDate": modified}, maximum=60)
 
 
 @operations.register("DescribeUserPoolClient", signed=True)
@@ -119,13 +115,8 @@ def update_user_pool_client(pool, body: dict[str, Any]) -> dict[str, Any]:
 def list_user_pool_clients(pool, body: dict[str, Any]) -> dict[str, Any]:
     """Id and name of each app client, in creation order."""
     check_pool(pool, body)
-    clients, token = paginate(pool.store.clients(), body, limit_member="MaxResults", token_member="NextToken",
-                              maximum=60)
-    response: dict[str, Any] = {"UserPoolClients": [
-        {"ClientId": client.client_id, "UserPoolId": pool.pool_id, "ClientName": client.name} for client in clients]}
-    if token:
-        response["NextToken"] = token
-    return response
+    return paginate(pool.store.clients(), body, "UserPoolClients", lambda client: {
+        "ClientId": client.client_id, "UserPoolId": pool.pool_id, "ClientName": client.name}, maximum=60)
 
 
 def describe_resource_server(pool, server: ResourceServer) -> dict[str, Any]:
@@ -149,12 +140,8 @@ def describe_resource_server_operation(pool, body: dict[str, Any]) -> dict[str, 
 def list_resource_servers(pool, body: dict[str, Any]) -> dict[str, Any]:
     """The template's resource servers, with their scopes."""
     check_pool(pool, body)
-    servers, token = paginate(pool.config.resource_servers, body, limit_member="MaxResults",
-                              token_member="NextToken", maximum=50)
-    response: dict[str, Any] = {"ResourceServers": [describe_resource_server(pool, server) for server in servers]}
-    if token:
-        response["NextToken"] = token
-    return response
+    return paginate(pool.config.resource_servers, body, "ResourceServers",
+                    lambda server: describe_resource_server(pool, server), maximum=50)
 
 
 @operations.register("DescribeUserPoolDomain", signed=True)
