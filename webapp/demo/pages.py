@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 
 from flask import Blueprint, render_template
@@ -38,7 +37,6 @@ def profile():
 
 
 @bp.app_template_filter("utc")
-@functools.lru_cache(maxsize=4096)  # a session's times change rarely: each is formatted once, not on every page
 def utc(timestamp: float) -> str:
     """A Unix time as people read it; UTC, because the server does not know the reader's time zone."""
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
