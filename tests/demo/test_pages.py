@@ -34,3 +34,24 @@ def test_wrong_method_is_a_friendly_405_that_names_the_allowed_ones(client):
 def test_a_host_header_that_is_no_host_name_is_a_plain_400(client):
     response = client.get("/", headers={"Host": "a" * 64 + ".example.com"})  # a label longer than DNS allows
     assert response.status_code == 400 and b"Host header" in response.data
+
+
+def test_a_header_the_view_set_is_kept(app):
+    @app.get("/framed")
+    def framed():
+        return "", {"X-Frame-Options": "SAMEORIGIN", "content-security-policy": "default-src 'self'"}
+
+    headers = app.test_client().get("/framed").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'self'"]
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"  # the ones it did not set are added
+
+
+def test_links_follow_the_path_the_app_is_served_under(client):
+    """Template links are built once per script root (`webapp/demo/links.py`): behind two prefixes in turn, each
+    page links within its own."""
+    for root in ("/first", "/second", "", "/first"):
+        page = client.get("/", base_url=f"http://localhost{root}").get_data(as_text=True)
+        assert f'href="{root}/static/style.css"' in page
+        assert f'href="{root}/login"' in page and f'href="{root}/"' in page
+        assert 'href="/first/' not in page or root == "/first"

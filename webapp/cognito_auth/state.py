@@ -51,9 +51,10 @@ def state() -> AppState:
 
 
 def request_state() -> RequestState:
-    if "cognito_auth" not in g:
-        g.cognito_auth = RequestState()
-    return g.cognito_auth
+    current = g.get("cognito_auth")
+    if current is None:
+        current = g.cognito_auth = RequestState()
+    return current
 
 
 def call_timeout(cap: float | None = None) -> float:
