@@ -48,13 +48,16 @@ class StoreCase:
     letter: str  # figure suffix: 1a / 1b ...
     many: int
     workers: Workers  # for the web app and its ceilings alike
+    profile_target: float  # figure 1: issue 16 sets 0.75 for Redis (0.80 its stretch); 0.80 from the first version
+    weather_target: float  # figure 2: issue 16 sets 0.80 for Redis; 0.70 from the first version
 
 
-REDIS = StoreCase("redis", "Redis", "a", 100_000, Workers())
+REDIS = StoreCase("redis", "Redis", "a", 100_000, Workers(), profile_target=0.75, weather_target=0.80)
 # The embedded store is for one process (its refresh lock is a thread lock; see webapp/cognito_auth/session_store.py), so
 # that web app, and its ceilings, run as one gunicorn worker with 8 threads: one per wrk connection.
 ONE_PROCESS = Workers(processes=1, threads=8, connections=8)
-EMBEDDED = StoreCase("embedded", "embedded store, 1 process", "b", 10_000, ONE_PROCESS)
+EMBEDDED = StoreCase("embedded", "embedded store, 1 process", "b", 10_000, ONE_PROCESS, profile_target=0.80,
+                     weather_target=0.70)
 
 
 @dataclass
@@ -235,7 +238,7 @@ def run_case(bench: Bench, case: StoreCase) -> list[Row]:
         rows += peer_rows(rounds, peer)
     rows += [
         ratio_row(f"1{letter}. Signed-in page GET /profile ({case.label}, {BASE_SESSIONS} sessions) ÷ bare Flask page",
-                  profile.app_per_second, profile.ceiling_per_second, profile.ratio, "req/s", 0.80),
+                  profile.app_per_second, profile.ceiling_per_second, profile.ratio, "req/s", case.profile_target),
         scale_row(f"5{letter}1. Figure 1{letter} with {case.many:,} sessions ÷ with {BASE_SESSIONS}",
                   profile, profile_many),
         Row(f"5{letter}3. Bytes stored per session ({case.label})", stored),
@@ -249,7 +252,7 @@ def run_case(bench: Bench, case: StoreCase) -> list[Row]:
         rows += [
             ratio_row(f"2{letter}. Weather page GET /weather ({case.label}, {BASE_SESSIONS} sessions) ÷ bare page "
                       f"with one keep-alive call", weather.app_per_second, weather.ceiling_per_second, weather.ratio,
-                      "req/s", 0.70),
+                      "req/s", case.weather_target),
             scale_row(f"5{letter}2. Figure 2{letter} with {case.many:,} sessions ÷ with {BASE_SESSIONS}",
                       weather, weather_many),
         ]
