@@ -31,8 +31,9 @@ def assign_request_id() -> None:
 
 
 def echo_request_id(response):
-    if current_request_id():
-        response.headers[HEADER] = g.request_id
+    request_id = current_request_id()
+    if request_id:
+        response.headers[HEADER] = request_id
     return response
 
 

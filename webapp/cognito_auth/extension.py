@@ -69,11 +69,12 @@ def before_request() -> None:
 def mark_private(response):
     """`Cache-Control: no-store` on every response that is one person's (a shared cache or the back button must
     not show it to another), and no Referer from the callback, whose URL holds the authorization code."""
-    if request.endpoint == "static":
+    endpoint = request.endpoint
+    if endpoint == "static":
         response.headers.pop("Vary", None)  # the same file for everyone, whatever the session
     elif request_state().private or request.blueprint == EXTENSION:
         response.headers["Cache-Control"] = "no-store"
-    if request.endpoint == "cognito_auth.callback":
+    if endpoint == "cognito_auth.callback":
         response.headers["Referrer-Policy"] = "no-referrer"
     return response
 

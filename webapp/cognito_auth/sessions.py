@@ -131,17 +131,18 @@ def load_current_user() -> None:
     store.maybe_cleanup()
     if not session.get("user"):
         return
+    data = session.copy()  # read a dozen times below: once through the `session` proxy
     now = state().clock()
-    timeout = timeout_over(session, now)
+    timeout = timeout_over(data, now)
     if timeout:
         metrics.SESSIONS_ENDED.labels(timeout).inc()
         current.private = current.session_expired = True
         current.revoke = end()  # revoked after the response is built (`revoke_ended_session`)
         return
     # Recording activity is a write; doing it at most every touch_interval keeps requests from racing to save.
-    if now - session["last_seen"] >= store.touch_interval:
-        session["last_seen"] = now
-    set_user(session)
+    if now - data["last_seen"] >= store.touch_interval:
+        session["last_seen"] = data["last_seen"] = now
+    set_user(data)
 
 
 def persist(response):

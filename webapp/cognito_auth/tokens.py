@@ -37,11 +37,12 @@ def access_token(*, force_refresh: bool = False) -> str:
     `force_refresh`: the caller saw the current token refused (an API answered 401); get another one, unless a
     concurrent request already did.
     """
-    if request_state().user is None or "tokens" not in session:
+    tokens = session.get("tokens") if request_state().user is not None else None
+    if tokens is None:
         raise SignInRequired(next_path=current_page())
     # Sessions stored before ``refresh_at`` existed lack it: refreshing them now stores one.
-    if not force_refresh and session["tokens"].get("refresh_at", 0) > state().clock():
-        return session["tokens"]["access_token"]
+    if not force_refresh and tokens.get("refresh_at", 0) > state().clock():
+        return tokens["access_token"]
     if request_state().refresh_tried and not force_refresh:  # once per request, whatever came of it
         return _valid_token(TokenServiceUnavailable(error="refresh_failed"))
     request_state().refresh_tried = True
