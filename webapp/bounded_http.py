@@ -238,8 +238,8 @@ def bounded_session(max_bytes: int, *, pool_maxsize: int = 10, base_url: str | N
 def bounded_get(session: requests.Session, url: str, *, headers: Mapping[str, str | None],
                 timeout: Any) -> requests.Response:
     """GET `url` (with its query; urllib3 percent-encodes it as requests would) through `session`'s bounded adapter,
-    with the session's headers, proxies and CA settings, and without the rest of a requests call: no cookies (one
-    session serves every user), no redirects, no hooks, no settings merged per call: about 0.2 ms of CPU
+    with the session's headers, proxies and CA settings, and without the rest of a requests call (no cookies: one
+    session serves every user; no redirects, no hooks, no settings merged per call), which costs about 0.2 ms of CPU
     per call, a tenth of a page that calls an API (docs/benchmarks.md, figure 2). Headers set to None are left out;
     the others are checked as requests checks them."""
     request = requests.PreparedRequest()
