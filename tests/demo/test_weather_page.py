@@ -7,6 +7,7 @@ loopback stand-ins in `weather_doubles.py`; everything else is the real thing.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -311,6 +312,17 @@ def test_scripted_api_answer_is_rendered(scripted_app, scripted_api, scripted_us
     assert table_rows(page.text) == [{"date": "2030-01-02", "temperatureC": 3, "temperatureF": 37,
                                       "summary": "Chilly"}]
 
+
+def test_a_new_forecast_for_the_same_city_is_drawn_anew(scripted_app, scripted_api, scripted_user):
+    """The chart and table are drawn once per forecast and reused: another answer for the same city, as the next
+    day brings, is drawn from that answer, never from the one before."""
+    for celsius, fahrenheit in ((3, 37), (11, 51)):
+        day = {"date": "2030-01-02", "temperatureC": celsius, "temperatureF": fahrenheit, "summary": "Chilly"}
+        scripted_api.answer(200, json.dumps([day]))
+        page = scripted_user.get(f"{scripted_app.url}/weather")
+        assert table_rows(page.text) == [day]
+        assert [t.text for t in chart(page.text).findall(f"./{SVG}g[@class='chart-points']/{SVG}text")] == \
+            [f"{celsius} °C"]
 
 def test_cookies_the_api_sets_are_never_sent_back(scripted_app, scripted_api, scripted_user):
     """One client serves every signed-in user: a cookie from one user's answer must not ride on the next call."""

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.servers import ServerThread
-from webapp.bounded_http import ResponseTooLarge, ResponseTooSlow, bounded_session
+from webapp.bounded_http import ResponseTooLarge, ResponseTooSlow, bounded_get, bounded_session
 
 PIECES = 20
 
@@ -154,12 +154,12 @@ def test_a_read_stretched_by_trailers_ends_at_the_deadline():
 
 class Recorder(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive (Werkzeug's server closes every connection): sets a cookie, and records each
-    request's client port and Cookie header in the server's `seen`."""
+    request's client port and headers in the server's `seen`."""
 
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
-        self.server.seen.append((self.client_address[1], self.headers.get("Cookie")))
+        self.server.seen.append((self.client_address[1], self.headers))
         body = b'{"ok": true}'
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -171,19 +171,53 @@ class Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def test_connections_are_reused_and_no_cookie_rides_along():
+@pytest.fixture
+def recorder():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     server.seen = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        http = bounded_session(1024)
-        for _ in range(3):
-            assert http.get(f"http://127.0.0.1:{server.server_port}/", timeout=5).json() == {"ok": True}
-        assert len({port for port, _ in server.seen}) == 1  # one keep-alive connection, back in the pool each time
-        assert [cookie for _, cookie in server.seen] == [None, None, None]
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_connections_are_reused_and_no_cookie_rides_along(recorder):
+    http = bounded_session(1024)
+    for _ in range(3):
+        assert http.get(f"http://127.0.0.1:{recorder.server_port}/", timeout=5).json() == {"ok": True}
+    assert len({port for port, _ in recorder.seen}) == 1  # one keep-alive connection, back in the pool each time
+    assert [headers.get("Cookie") for _, headers in recorder.seen] == [None, None, None]
+
+
+def test_a_bare_get_sends_the_sessions_headers_and_its_own_on_a_kept_connection(recorder):
+    http = bounded_session(1024)
+    http.headers["Accept"] = "application/json"
+    for _ in range(3):
+        response = bounded_get(http, f"http://127.0.0.1:{recorder.server_port}/a path?city=x",
+                               headers={"Authorization": "Bearer t", "X-Request-ID": None}, timeout=5)
+        assert response.json() == {"ok": True}
+    assert len({port for port, _ in recorder.seen}) == 1
+    for _, headers in recorder.seen:
+        assert (headers["Accept"], headers["Authorization"], headers.get("X-Request-ID")) == \
+            ("application/json", "Bearer t", None)
+        assert headers.get("Cookie") is None
+    assert recorder.seen and not http.cookies
+
+
+def test_a_bare_get_checks_headers_as_requests_does(recorder):
+    """A header value that would end the header early is a requests error (which callers handle), not a request
+    sent or a ValueError from deep in http.client."""
+    with pytest.raises(requests.RequestException):
+        bounded_get(bounded_session(1024), f"http://127.0.0.1:{recorder.server_port}/",
+                    headers={"Authorization": "Bearer t\r\nX-Evil: 1"}, timeout=5)
+    assert recorder.seen == []
+
+
+def test_a_bare_get_is_bounded(trickling):
+    with pytest.raises(ResponseTooLarge):
+        bounded_get(bounded_session(100), trickling.url, headers={}, timeout=5)
+    with pytest.raises(ResponseTooSlow):
+        bounded_get(bounded_session(64 * 1024), trickling.url, headers={}, timeout=0.5)
 
 
 def test_every_call_needs_a_timeout(trickling):

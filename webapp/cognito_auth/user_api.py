@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import requests
-from authlib.integrations.requests_client import OAuth2Auth
 
-from webapp.bounded_http import CircuitBreaker, bounded_session
+from webapp.bounded_http import CircuitBreaker, bounded_get, bounded_session
 from webapp.request_log import HEADER, current_request_id
 from webapp.cognito_auth import metrics
 from webapp.cognito_auth.errors import ApiSignInRejected, ApiTimeout, ApiUnavailable, CognitoRefused
@@ -73,10 +73,11 @@ class UserApiClient:
         return response
 
     def _get(self, path: str, params: dict | None, token: str) -> requests.Response:
+        url = self.base_url + path + (f"?{urlencode(params, doseq=True)}" if params else "")
         try:
-            return self.http.get(self.base_url + path, params=params, auth=OAuth2Auth({"access_token": token}),
-                                 headers={HEADER: current_request_id()}, timeout=call_timeout(self.timeout),
-                                 allow_redirects=False)
+            return bounded_get(self.http, url,
+                               headers={"Authorization": f"Bearer {token}", HEADER: current_request_id()},
+                               timeout=call_timeout(self.timeout))
         except requests.Timeout:  # including a body still arriving at the deadline
             raise ApiTimeout(self.name) from None
         except requests.RequestException as failure:

@@ -7,10 +7,12 @@ is reading the answer: a forecast, a 403 that names the missing scope, or anythi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, render_template, request
+from markupsafe import Markup
 from werkzeug.datastructures import WWWAuthenticate
 
 from webapp.cognito_auth import ApiUnavailable, AuthError, UserApiClient, login_required
@@ -21,6 +23,7 @@ from webapp.weather_api.forecast import CITY_NAMES, DEFAULT_CITY, DayForecast, p
 bp = Blueprint("weather", __name__)
 SERVICE = "weather service"
 EXTENSION = "weather_api_client"
+SECTIONS = "weather_forecast_sections"
 # A forecast is a few hundred bytes; anything much larger is not one, and is not read into memory.
 MAX_ANSWER_BYTES = 64 * 1024
 DEFAULT_API_SCOPE = "weatherapi/read"
@@ -49,10 +52,9 @@ def page():
     if city not in CITY_NAMES:
         problem = "We have no forecast for that city. Please pick one from the list."
         return render_template("weather/page.html", cities=CITY_CHOICES, city=DEFAULT_CITY, problem=problem), 400
-    days = forecast(city)
     place = CITY_NAMES[city]
-    return render_template("weather/page.html", cities=CITY_CHOICES, city=city, place=place, days=days,
-                           charts=[temperature_chart(days, place, layout) for layout in LAYOUTS])
+    return render_template("weather/page.html", cities=CITY_CHOICES, city=city, place=place,
+                           forecast=current_app.extensions[SECTIONS](tuple(forecast(city)), place))
 
 
 def forecast(city: str) -> list[DayForecast]:
@@ -67,6 +69,15 @@ def forecast(city: str) -> list[DayForecast]:
         raise ApiUnavailable(SERVICE, error="invalid_response") from None
 
 
+def forecast_sections(days: tuple[DayForecast, ...], place: str) -> Markup:
+    """The chart and the table: the page's costly part (two SVG charts), and the same for every user, since the API
+    gives everyone the same days for a city on a date. So `init_app` keeps the last few, each drawn once per
+    forecast rather than on every request; the template sees only these arguments, nothing of a user's request."""
+    charts = [temperature_chart(days, place, layout) for layout in LAYOUTS]
+    template = current_app.jinja_env.get_template("weather/_forecast.html")
+    return Markup(template.render(days=days, place=place, charts=charts))
+
+
 def required_scope(challenge: str) -> str:
     """The scope a 403's `WWW-Authenticate: Bearer ... scope="..."` names (RFC 6750 §3), else the default."""
     parsed = WWWAuthenticate.from_header(challenge) if challenge else None
@@ -77,4 +88,6 @@ def required_scope(challenge: str) -> str:
 def init_app(app: Flask, settings: WebSettings, clock: Callable[[], float]) -> None:
     app.extensions[EXTENSION] = UserApiClient(settings.weather_api_url, name=SERVICE, timeout=settings.http_timeout,
                                               max_bytes=MAX_ANSWER_BYTES, clock=clock)
+    # Today's and tomorrow's forecast for every city (around midnight UTC, pages ask for both).
+    app.extensions[SECTIONS] = functools.lru_cache(maxsize=2 * len(CITY_NAMES))(forecast_sections)
     app.register_blueprint(bp)

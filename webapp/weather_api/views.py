@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -20,7 +22,15 @@ def weatherforecast():
     city = request.args.get("city", DEFAULT_CITY)
     if city not in CLIMATES:
         raise UnknownCityError(cities=list(CITIES))
-    return jsonify(five_day_forecast(city, datetime.datetime.now(datetime.UTC).date()))
+    body = forecast_body(city, datetime.datetime.now(datetime.UTC).date())
+    return current_app.response_class(body, mimetype="application/json")
+
+
+@functools.lru_cache(maxsize=2 * len(CITIES))
+def forecast_body(city: str, today: datetime.date) -> bytes:
+    """The forecast as sent: the same for every caller all day, so made and encoded once per city and day (today's
+    and tomorrow's are both asked for around midnight UTC), not on every request."""
+    return json.dumps(five_day_forecast(city, today), separators=(",", ":")).encode()
 
 
 @bp.get("/openapi.json")
