@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-import pyotp
-import segno
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 
 from webapp.cognito_auth import (
@@ -72,6 +70,9 @@ def setup():
 
 
 def setup_page(problem: str | None = None):
+    import pyotp  # here, not at the top: only this page uses them, and a worker that never shows it never loads them
+    import segno
+
     uri = pyotp.TOTP(session[SECRET]).provisioning_uri(name=current_user.email or current_user.username,
                                                        issuer_name=ISSUER_NAME)
     qr_code = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
