@@ -4,7 +4,6 @@ on AWS Lambda behind API Gateway (`aws_lambda.handler`)."""
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_cors import CORS
 
 from webapp import request_log
 from webapp.weather_api import metrics
@@ -33,6 +32,8 @@ def allow_browser_callers(app: Flask, origins: tuple[str, ...]) -> None:
     """CORS for scripts on `origins` (flask-cors): preflights are answered before any view, so without a token
     (browsers send none with them), and every answer, errors included, names an allowed caller's origin and lets
     it read the `WWW-Authenticate` challenge. Others get no CORS headers, so their browsers withhold the answer."""
+    from flask_cors import CORS  # here: the web app imports this package for its forecast types, and has no CORS
+
     app.after_request(vary_on_origin)  # registered first, so it runs after flask-cors's hook
     CORS(app, origins=list(origins), methods=["GET", "OPTIONS"], allow_headers=["Authorization"],
          expose_headers=["WWW-Authenticate"], max_age=600, always_send=False)
