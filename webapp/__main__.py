@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     if real_pool:
         env = {"SECRET_KEY": persistent_secret(state_dir / "secret_key")}
     else:
-        cognito = fork_local_cognito(state_dir, args.web_port, args.cognito_port, listeners)
+        cognito_settings = fork_local_cognito(state_dir, args.web_port, args.cognito_port, listeners)
+    # Imported only now, while the local Cognito's process loads its pool.
     from webapp.demo import create_app as create_web_app
     from webapp.demo.settings import WebSettings
     from webapp.environment import ConfigError
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     from webapp.weather_api.settings import ApiSettings
 
     if not real_pool:
-        env = read_environment(cognito)
+        env = read_environment(cognito_settings)
         if env is None:
             return 2
     env.update(
