@@ -8,9 +8,13 @@ ports chosen with WEB_PORT, API_PORT and COGNITO_PORT (the defaults 5000, 5001 a
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,3 +127,49 @@ def test_taken_ports_are_named_with_the_way_to_choose_others_and_nothing_starts(
     assert "WEB_PORT" in output and "API_PORT" in output and "Traceback" not in output
     assert not port_in_use(cognito)
     assert not (tmp_path / "state").exists()  # the local pool was not even created
+
+
+def wait_until_free(port: int, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while port_in_use(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.slow
+def test_the_local_cognito_stops_with_the_launcher_however_it_ends(tmp_path):
+    """The local Cognito serves from a process of its own: a launcher killed outright must not leave it holding
+    its port (the next `make run` would find it taken)."""
+    web, api, cognito = free_ports(3)
+    output = start([sys.executable, "-m", "webapp", "--state-dir", str(tmp_path / "state")], cwd=tmp_path,
+                   env=launcher_env(tmp_path, web, api, cognito))
+    launcher = output.process.pid
+    children: list[str] = []
+    try:
+        output.wait_for("Press Ctrl-C to stop.")
+        children = Path(f"/proc/{launcher}/task/{launcher}/children").read_text().split()
+        assert children and port_in_use(cognito)
+        os.kill(launcher, signal.SIGKILL)
+        assert wait_until_free(cognito), "the local Cognito outlived the launcher"
+    finally:
+        for child in children:  # so that a failure leaves nothing running
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(child), signal.SIGKILL)
+        output.stop()
+
+
+@pytest.mark.slow
+def test_a_local_cognito_that_cannot_start_stops_the_launcher_with_the_reason(tmp_path):
+    web, api, cognito = free_ports(3)
+    state = tmp_path / "state"
+    state.write_text("a file where the state directory should be")
+    result = subprocess.run([sys.executable, "-m", "webapp", "--state-dir", str(state)], cwd=tmp_path,
+                            env=launcher_env(tmp_path, web, api, cognito), capture_output=True, text=True,
+                            timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "The local Cognito cannot start:" in output and "Not a directory" in output
+    assert "Traceback" not in output and "Press Ctrl-C" not in output
+    assert not any(port_in_use(port) for port in (web, api, cognito))
