@@ -3,9 +3,9 @@
 7a: RSS of each gunicorn worker of the web app (Redis store, after wrk has driven /profile and /weather) ÷ that of
 the bare page app (figure 1's ceiling, the same page size, after serving it), both under the same gunicorn
 settings. The proportional set size (PSS: shared pages split among the processes that map them) is given beside.
-7b: seconds from starting `python -m webapp` (what `make run` runs: the local Cognito, the weather API and the web
-app in one process) until the web app answers `GET /` with 200 ÷ the same for a bare Flask server served the
-same way (`python -m tests.benchmarks.ceilings PORT`). Launches alternate, after one warm-up of each (which also
+7b: seconds from starting `python -m webapp` (what `make run` runs: the local Cognito in a forked process, the
+weather API and the web app in the launcher's) until the web app answers `GET /` with 200 ÷ the same for a bare
+Flask server served the same way (`python -m tests.benchmarks.ceilings PORT`). Launches alternate, after one warm-up of each (which also
 creates the local pool's state and writes the bytecode caches a developer's checkout has after its first run);
 the first-ever start, which creates the pool, is shown beside.
 """
