@@ -111,6 +111,8 @@ class CircuitBreaker:
 
     def succeeded(self) -> None:
         with self._lock:
+            if self._failures >= self.threshold and not self._trial:
+                return  # the late answer to a call made before the circuit opened: only the trial call closes it
             self._failures, self._trial = 0, False
 
     def failed(self) -> None:

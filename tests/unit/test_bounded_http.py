@@ -15,7 +15,14 @@ import pytest
 import requests
 
 from tests.servers import ServerThread
-from webapp.bounded_http import ResponseTooLarge, ResponseTooSlow, bounded_get, bounded_session
+from webapp.bounded_http import (
+    CircuitBreaker,
+    CircuitOpen,
+    ResponseTooLarge,
+    ResponseTooSlow,
+    bounded_get,
+    bounded_session,
+)
 
 PIECES = 20
 
@@ -223,3 +230,23 @@ def test_a_bare_get_is_bounded(trickling):
 def test_every_call_needs_a_timeout(trickling):
     with pytest.raises(ValueError, match="timeout"):
         bounded_session(1024).get(trickling.url)
+
+
+def test_a_late_answer_does_not_close_an_open_circuit():
+    """A call made before the service froze can still be answered after three others timed out and opened the
+    circuit: that answer says nothing about now, so calls stay refused until the trial call after the pause."""
+    now = [0.0]
+    breaker = CircuitBreaker("the API", threshold=3, pause=10.0, clock=lambda: now[0])
+    for _ in range(4):
+        breaker.before()  # four calls in flight
+    for _ in range(3):
+        breaker.failed()
+    breaker.succeeded()  # the fourth one's late answer
+    with pytest.raises(CircuitOpen):
+        breaker.before()
+    now[0] = 10.5
+    breaker.before()  # the trial call
+    with pytest.raises(CircuitOpen):
+        breaker.before()  # one trial at a time
+    breaker.succeeded()
+    breaker.before()  # closed again
