@@ -153,6 +153,19 @@ def refused(url: str, cookies: dict) -> bool:
     return page.status_code == 302 and "/login" in page.headers["Location"]
 
 
+def signed_in_through(first: str, second: str, http: requests.Session, email: str, password: str) -> dict:
+    """Sign in through the process at `first`; the cookies, once the one at `second` serves them too."""
+    sign_in(http, first, email, password)
+    cookies = http.cookies.get_dict()
+    served(second, cookies, email)
+    return cookies
+
+
+def sign_out(http: requests.Session, url: str, path: str = "/logout") -> requests.Response:
+    """Post the signed-in page's sign-out form (with its CSRF token) to the process at `url`."""
+    return http.post(f"{url}{path}", data={"csrf_token": csrf_token(profile(http, url))}, allow_redirects=False)
+
+
 def csrf_token(page: requests.Response) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
@@ -171,8 +184,7 @@ def test_an_unchanged_session_is_served_without_asking_redis(two_instances, loca
     first, second = two_instances
     http = requests.Session()
     user = local_cognito.demo_user
-    sign_in(http, first.url, user.email, user.password)
-    served(second.url, http.cookies.get_dict(), user.email)
+    signed_in_through(first.url, second.url, http, user.email, user.password)
     before = session_reads(redis_server.url)
     for _ in range(10):
         assert profile(http, second.url).status_code == 200
@@ -185,12 +197,8 @@ def test_signed_out_through_one_process_refused_by_the_other_at_once(two_instanc
     first, second = two_instances
     http = requests.Session()
     user = local_cognito.demo_user
-    sign_in(http, first.url, user.email, user.password)
-    cookies = http.cookies.get_dict()
-    served(second.url, cookies, user.email)
-    signed_out = http.post(f"{first.url}/logout", data={"csrf_token": csrf_token(profile(http, first.url))},
-                           allow_redirects=False)
-    assert signed_out.status_code == 302
+    cookies = signed_in_through(first.url, second.url, http, user.email, user.password)
+    assert sign_out(http, first.url).status_code == 302
     assert refused(second.url, cookies)
 
 
@@ -218,14 +226,9 @@ def test_signed_out_everywhere_through_one_process_ends_every_session_in_the_oth
     email, password = f"everywhere-{uuid.uuid4().hex[:8]}@example.com", "Correct-Horse-9-battery"
     local_cognito.create_user(email, password)
     laptop, phone = requests.Session(), requests.Session()
-    sign_in(laptop, first.url, email, password)
-    sign_in(phone, first.url, email, password)
-    laptop_cookies, phone_cookies = laptop.cookies.get_dict(), phone.cookies.get_dict()
-    served(second.url, laptop_cookies, email)
-    served(second.url, phone_cookies, email)
-    signed_out = laptop.post(f"{first.url}/logout-everywhere",
-                             data={"csrf_token": csrf_token(profile(laptop, first.url))}, allow_redirects=False)
-    assert signed_out.status_code == 302
+    laptop_cookies = signed_in_through(first.url, second.url, laptop, email, password)
+    phone_cookies = signed_in_through(first.url, second.url, phone, email, password)
+    assert sign_out(laptop, first.url, "/logout-everywhere").status_code == 302
     assert refused(second.url, phone_cookies)
     assert refused(second.url, laptop_cookies)
 
@@ -235,21 +238,16 @@ def test_after_losing_its_invalidation_connection_a_process_still_serves_nothing
     first, second = two_instances
     http = requests.Session()
     user = local_cognito.demo_user
-    sign_in(http, first.url, user.email, user.password)
-    cookies = http.cookies.get_dict()
-    served(second.url, cookies, user.email)
+    cookies = signed_in_through(first.url, second.url, http, user.email, user.password)
     client = redis.Redis.from_url(redis_server.url)
     for connection in client.client_list():
         if connection["name"] == "session-invalidations":  # both processes': what changes next, neither hears of
             client.client_kill_filter(_id=connection["id"])
-    signed_out = http.post(f"{first.url}/logout", data={"csrf_token": csrf_token(profile(http, first.url))},
-                           allow_redirects=False)
-    assert signed_out.status_code == 302
+    assert sign_out(http, first.url).status_code == 302
     # The first request notices the loss and reads Redis; the next ones open a new connection, with nothing left
     # in memory from before.
     assert refused(second.url, cookies)
     assert refused(second.url, cookies)
     again = requests.Session()
-    sign_in(again, first.url, user.email, user.password)
-    served(second.url, again.cookies.get_dict(), user.email)
+    signed_in_through(first.url, second.url, again, user.email, user.password)
     assert [c["name"] for c in client.client_list()].count("session-invalidations") == 2  # both back
