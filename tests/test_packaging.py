@@ -54,10 +54,10 @@ def test_no_private_name_of_a_library_is_imported_outside_the_http_module():
     assert offending == []
 
 
-def test_a_web_app_with_the_embedded_store_loads_neither_redis_py_nor_a_form_library(tmp_path):
+def test_a_web_app_with_the_embedded_store_loads_neither_redis_py_nor_a_form_library_nor_the_api(tmp_path):
     """What a worker never uses, it does not load: redis-py (which brings asyncio, cluster and sentinel support,
     about 8 MB and 60 ms) only with SESSION_REDIS_URL; Flask-WTF and WTForms not at all (the CSRF token is the
-    extension's own)."""
+    extension's own); the weather API's package (its metrics would join the web app's) not at all."""
     script = (
         "import sys\n"
         "from webapp import create_app\n"
@@ -67,7 +67,7 @@ def test_a_web_app_with_the_embedded_store_loads_neither_redis_py_nor_a_form_lib
         "create_app(WebSettings(issuer=Issuer(issuer, issuer + '/.well-known/openid-configuration'),\n"
         "    client_id='c', client_secret='s', cognito_domain='http://127.0.0.1:9', scopes='openid',\n"
         f"    app_base_url='http://localhost:5000', secret_key={SECRET_KEY!r}, session_dir={str(tmp_path)!r}))\n"
-        "print(sorted(name for name in ('redis', 'flask_wtf', 'wtforms') if name in sys.modules))\n"
+        "print(sorted(name for name in ('redis', 'flask_wtf', 'wtforms', 'webapp.weather_api') if name in sys.modules))\n"
     )
     loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"

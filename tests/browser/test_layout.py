@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_weather_flow import sign_in_through_hosted_ui
-from webapp.weather_api.forecast import CITIES
+from webapp.forecast import CITIES
 
 pytestmark = pytest.mark.browser
 PHONE, TABLET, DESKTOP = {"width": 390, "height": 844}, {"width": 768, "height": 1024}, {"width": 1280, "height": 800}

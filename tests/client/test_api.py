@@ -9,7 +9,7 @@ import pytest
 from webapp.client.api import WeatherApi
 from webapp.client.errors import ApiError, InsufficientScopeError, InvalidTokenError, UnreachableError
 from tests.servers import free_port
-from webapp.weather_api.forecast import DayForecast
+from webapp.forecast import DayForecast
 
 DAY = {"date": "2026-01-02", "temperatureC": 5, "temperatureF": 40, "summary": "Chilly"}
 

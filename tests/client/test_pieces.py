@@ -15,7 +15,7 @@ from webapp.client.output import forecast_json, forecast_table
 from webapp.client.password import cognito_error, required_attributes, secret_hash, token_username
 from webapp.client.settings import ClientSettings
 from webapp.environment import ConfigError
-from webapp.weather_api.forecast import DayForecast
+from webapp.forecast import DayForecast
 
 JSON_DAYS = [
     {"date": "2026-01-02", "temperatureC": -3, "temperatureF": 27, "summary": "Bracing"},

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webapp.demo.chart import LAYOUTS, MAX_TICKS, NICE_STEPS, Layout, nice_scale, temperature_chart
-from webapp.weather_api.forecast import FORECAST_DAYS, DayForecast
+from webapp.forecast import FORECAST_DAYS, DayForecast
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONDAY = datetime.date(2030, 1, 7)

@@ -21,7 +21,7 @@ from tests.fixtures.webapp import close_circuits, sign_in
 from tests.demo.weather_doubles import Gatekeeper, ScriptedApi
 from tests.servers import HungServer
 from webapp.weather_api.settings import ApiSettings
-from webapp.weather_api.forecast import CITIES, five_day_forecast
+from webapp.forecast import CITIES, five_day_forecast
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROW = re.compile(

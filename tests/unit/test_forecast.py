@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from webapp.weather_api.forecast import CITIES, CLIMATES, SUMMARIES, day_forecast, fahrenheit, five_day_forecast
+from webapp.forecast import CITIES, CLIMATES, SUMMARIES, day_forecast, fahrenheit, five_day_forecast
 
 TODAY = datetime.date(2026, 3, 14)
 YEAR = [datetime.date(2026, 1, 1) + datetime.timedelta(days=n) for n in range(365)]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from authlib.integrations.requests_client import OAuth2Auth
 from webapp.demo.weather import required_scope
-from webapp.weather_api.forecast import DayForecast, parse_forecast
+from webapp.forecast import DayForecast, parse_forecast
 
 DAY = {"date": "2030-01-07", "temperatureC": -3, "temperatureF": 27, "summary": "Bracing"}
 JSON = st.recursive(

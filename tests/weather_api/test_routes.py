@@ -8,7 +8,7 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from webapp.weather_api.forecast import CITIES, five_day_forecast
+from webapp.forecast import CITIES, five_day_forecast
 
 
 def test_forecast_for_the_five_days_after_today(api, idp):

@@ -15,7 +15,7 @@ from werkzeug.datastructures import WWWAuthenticate
 
 from webapp.bounded_http import bounded_session
 from webapp.client.errors import ApiError, InsufficientScopeError, InvalidTokenError, UnreachableError, printable
-from webapp.weather_api.forecast import DayForecast, parse_forecast
+from webapp.forecast import DayForecast, parse_forecast
 
 MAX_ANSWER_BYTES = 1024 * 1024
 

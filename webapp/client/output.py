@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from webapp.client.errors import printable
-from webapp.weather_api.forecast import DayForecast
+from webapp.forecast import DayForecast
 
 
 def forecast_table(days: list[DayForecast]) -> str:

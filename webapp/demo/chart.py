@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from webapp.weather_api.forecast import DayForecast
+from webapp.forecast import DayForecast
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from webapp.cognito_auth import ApiUnavailable, AuthError, UserApiClient, login_required
 from webapp.demo.chart import LAYOUTS, temperature_chart
 from webapp.demo.settings import WebSettings
-from webapp.weather_api.forecast import CITY_NAMES, DEFAULT_CITY, DayForecast, parse_forecast
+from webapp.forecast import CITY_NAMES, DEFAULT_CITY, DayForecast, parse_forecast
 
 bp = Blueprint("weather", __name__)
 SERVICE = "weather service"

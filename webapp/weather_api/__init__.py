@@ -32,7 +32,7 @@ def allow_browser_callers(app: Flask, origins: tuple[str, ...]) -> None:
     """CORS for scripts on `origins` (flask-cors): preflights are answered before any view, so without a token
     (browsers send none with them), and every answer, errors included, names an allowed caller's origin and lets
     it read the `WWW-Authenticate` challenge. Others get no CORS headers, so their browsers withhold the answer."""
-    from flask_cors import CORS  # here: the web app imports this package for its forecast types, and has no CORS
+    from flask_cors import CORS  # here: only an API with browser callers needs it
 
     app.after_request(vary_on_origin)  # registered first, so it runs after flask-cors's hook
     CORS(app, origins=list(origins), methods=["GET", "OPTIONS"], allow_headers=["Authorization"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.weather_api.errors import REALM
-from webapp.weather_api.forecast import CITIES, DEFAULT_CITY, SUMMARIES
+from webapp.forecast import CITIES, DEFAULT_CITY, SUMMARIES
 
 
 def _json(description: str, schema: dict, **more: dict) -> dict:

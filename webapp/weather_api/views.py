@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from webapp.weather_api.bearer import require_access_token
 from webapp.weather_api.errors import UnknownCityError
-from webapp.weather_api.forecast import CITIES, CLIMATES, DEFAULT_CITY, five_day_forecast
+from webapp.forecast import CITIES, CLIMATES, DEFAULT_CITY, five_day_forecast
 from webapp.weather_api.openapi import openapi_document
 
 bp = Blueprint("weather_api", __name__)
