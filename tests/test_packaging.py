@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -106,21 +107,27 @@ def test_a_plain_install_runs_the_web_app_and_the_cli_from_any_directory_without
     local_cognito.allow_app(url)
     env = {**os.environ, **local_cognito.env_for_webapp(url), "SECRET_KEY": SECRET_KEY,
            "WEATHER_API_URL": weather_api.url, "SESSION_DIR": str(tmp_path / "sessions")}
-    server = subprocess.Popen([str(bin_dir / "flask"), "--app", "webapp", "run", "--port", str(port)], cwd=elsewhere,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "flask-run.log"
+    with log.open("w") as log_file:
+        server = subprocess.Popen([str(bin_dir / "flask"), "--app", "webapp", "run", "--port", str(port)],
+                                  cwd=elsewhere, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         wait_for_port(port, timeout=30)
         anonymous = requests.Session()
         for path, status in (("/", 200), ("/static/style.css", 200), ("/signed-out", 200), ("/nowhere", 404)):
             assert anonymous.get(url + path, timeout=10).status_code == status, path
         http = requests.Session()
-        sign_in(http, url, local_cognito.demo_user.email, local_cognito.demo_user.password)
+        landing = sign_in(http, url, local_cognito.demo_user.email, local_cognito.demo_user.password)
+        (callback,) = [answer.url for answer in landing.history if answer.url.startswith(f"{url}/callback")]
         for path in ("/profile", "/weather"):
             page = http.get(url + path, timeout=10)
             assert page.status_code == 200 and "Sign out" in page.text, path
     finally:
         server.terminate()
         server.wait(timeout=10)
+    # Werkzeug logs every request line; the callback's shows without its authorization code.
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    assert "GET /callback?code=[hidden]&state=" in log.read_text() and code not in log.read_text()
     cli = local_cognito.clients["cli"]
     cli_env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home"), "COGNITO_ISSUER": local_cognito.issuer,
                "CLI_CLIENT_ID": cli.client_id, "CLI_CLIENT_SECRET": cli.client_secret or "",
