@@ -15,13 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from jinja2 import ChoiceLoader, DictLoader
 
+from tests.demo.weather_doubles import Gatekeeper, ScriptedApi
 from tests.fixtures.weather_api import WeatherApiServer
 from tests.fixtures.webapp import close_circuits, sign_in
-from tests.demo.weather_doubles import Gatekeeper, ScriptedApi
 from tests.servers import HungServer
-from webapp.weather_api.settings import ApiSettings
 from webapp.forecast import CITIES, five_day_forecast
+from webapp.weather_api.settings import ApiSettings
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROW = re.compile(
@@ -323,6 +324,22 @@ def test_a_new_forecast_for_the_same_city_is_drawn_anew(scripted_app, scripted_a
         assert table_rows(page.text) == [day]
         assert [t.text for t in chart(page.text).findall(f"./{SVG}g[@class='chart-points']/{SVG}text")] == \
             [f"{celsius} °C"]
+
+
+def test_an_edited_forecast_template_shows_on_the_next_page_in_debug_mode(webapp_factory, weather_api, local_cognito,
+                                                                          monkeypatch):
+    """Under `flask run --debug` templates reload when edited; the forecast drawn once must not hide the edit."""
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    running = webapp_factory(weather_api_url=weather_api.url)
+    environment = running.app.jinja_env
+    source = environment.loader.get_source(environment, "weather/_forecast.html")[0]
+    edits = {"weather/_forecast.html": source}
+    environment.loader = ChoiceLoader([DictLoader(edits), environment.loader])
+    http = signed_in(running.url, local_cognito)
+    assert "<svg" in http.get(f"{running.url}/weather").text
+    edits["weather/_forecast.html"] = source + "<p>edited</p>"
+    assert "<p>edited</p>" in http.get(f"{running.url}/weather").text
+
 
 def test_cookies_the_api_sets_are_never_sent_back(scripted_app, scripted_api, scripted_user):
     """One client serves every signed-in user: a cookie from one user's answer must not ride on the next call."""

@@ -88,6 +88,8 @@ def required_scope(challenge: str) -> str:
 def init_app(app: Flask, settings: WebSettings, clock: Callable[[], float]) -> None:
     app.extensions[EXTENSION] = UserApiClient(settings.weather_api_url, name=SERVICE, timeout=settings.http_timeout,
                                               max_bytes=MAX_ANSWER_BYTES, clock=clock)
-    # Today's and tomorrow's forecast for every city (around midnight UTC, pages ask for both).
-    app.extensions[SECTIONS] = functools.lru_cache(maxsize=2 * len(CITY_NAMES))(forecast_sections)
+    # Today's and tomorrow's forecast for every city (around midnight UTC, pages ask for both); nothing kept while
+    # templates reload when edited (`flask run --debug`), so that an edit shows on the next page.
+    keep = functools.lru_cache(maxsize=2 * len(CITY_NAMES))
+    app.extensions[SECTIONS] = forecast_sections if app.jinja_env.auto_reload else keep(forecast_sections)
     app.register_blueprint(bp)

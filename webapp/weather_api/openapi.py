@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from webapp.weather_api.errors import REALM
 from webapp.forecast import CITIES, DEFAULT_CITY, SUMMARIES
+from webapp.weather_api.errors import REALM
 
 
 def _json(description: str, schema: dict, **more: dict) -> dict:

@@ -8,9 +8,9 @@ import json
 
 from flask import Blueprint, current_app, jsonify, request
 
+from webapp.forecast import CITIES, CLIMATES, DEFAULT_CITY, five_day_forecast
 from webapp.weather_api.bearer import require_access_token
 from webapp.weather_api.errors import UnknownCityError
-from webapp.forecast import CITIES, CLIMATES, DEFAULT_CITY, five_day_forecast
 from webapp.weather_api.openapi import openapi_document
 
 bp = Blueprint("weather_api", __name__)
