@@ -1,5 +1,17 @@
 """The public pages render and carry the security headers."""
 
+import hashlib
+import re
+from pathlib import Path
+
+import requests
+
+STATIC = Path(__file__).parents[2] / "static"
+
+
+def directives(answer: requests.Response) -> set[str]:
+    return {directive.strip() for directive in answer.headers["Cache-Control"].split(",")}
+
 
 def test_home_is_public(client):
     response = client.get("/")
@@ -52,6 +64,24 @@ def test_links_follow_the_path_the_app_is_served_under(client):
     page links within its own."""
     for root in ("/first", "/second", "", "/first"):
         page = client.get("/", base_url=f"http://localhost{root}").get_data(as_text=True)
-        assert f'href="{root}/static/style.css"' in page
+        assert f'href="{root}/static/style.css?v=' in page
         assert f'href="{root}/login"' in page and f'href="{root}/"' in page
         assert 'href="/first/' not in page or root == "/first"
+
+
+def test_pages_link_static_files_by_content_so_browsers_keep_them_for_a_year(webapp):
+    """A page view costs no request for its stylesheet or icon once they are cached; a changed file is a new URL.
+    The same file without that digest (an old page, a hand-typed URL) is revalidated, as Flask serves it."""
+    page = requests.get(webapp.url + "/", timeout=10).text
+    for name in ("style.css", "favicon.svg"):
+        digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:16]
+        (link,) = re.findall(rf'href="(/static/{re.escape(name)}[^"]*)"', page)
+        assert link == f"/static/{name}?v={digest}"
+        kept = requests.get(webapp.url + link, timeout=10)
+        assert kept.content == (STATIC / name).read_bytes()
+        assert directives(kept) == {"public", "max-age=31536000", "immutable"}
+        for other in (f"/static/{name}", f"/static/{name}?v=0123456789abcdef"):
+            revalidated = requests.get(webapp.url + other, timeout=10)
+            assert revalidated.status_code == 200 and directives(revalidated) == {"no-cache"}
+            assert requests.get(webapp.url + other, headers={"If-None-Match": revalidated.headers["ETag"]},
+                                timeout=10).status_code == 304

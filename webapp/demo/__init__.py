@@ -10,7 +10,7 @@ from flask import Flask
 
 from webapp import request_log
 from webapp.cognito_auth import CognitoAuth
-from webapp.demo import errors, links, pages, security, two_step, weather
+from webapp.demo import assets, errors, links, pages, security, two_step, weather
 from webapp.demo.settings import WebSettings
 
 
@@ -22,6 +22,7 @@ def create_app(settings: WebSettings | None = None, *, clock: Callable[[], float
     CognitoAuth(app, settings=settings, clock=clock)
     security.init_app(app, settings)
     links.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     weather.init_app(app, settings, clock)
