@@ -85,3 +85,11 @@ def test_pages_link_static_files_by_content_so_browsers_keep_them_for_a_year(web
             assert revalidated.status_code == 200 and directives(revalidated) == {"no-cache"}
             assert requests.get(webapp.url + other, headers={"If-None-Match": revalidated.headers["ETag"]},
                                 timeout=10).status_code == 304
+
+
+def test_in_debug_mode_static_files_are_always_revalidated(webapp_factory, monkeypatch):
+    """Under `flask run --debug` a developer edits the stylesheet without restarting: no URL may be kept."""
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    running = webapp_factory()
+    (link,) = re.findall(r'href="(/static/style.css[^"]*)"', requests.get(running.url + "/", timeout=10).text)
+    assert directives(requests.get(running.url + link, timeout=10)) == {"no-cache"}
