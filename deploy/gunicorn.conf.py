@@ -18,6 +18,10 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2" if os.environ.get("SESSION_REDIS_URL") else "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# The app is built once, before the workers fork, which then share its libraries' memory: a worker's private memory
+# is about half of what it is without (docs/benchmarks.md, figure 7a). Connections, threads and Prometheus files
+# are opened by each worker on first use. A HUP then rereads these settings but not the code: restart to deploy.
+preload_app = True
 timeout = 30
 # Keep-alive lets the web app's pooled client reuse connections to the API (and a proxy reuse them to us).
 keepalive = 5

@@ -1,5 +1,6 @@
 """The production gunicorn settings: logs with no query string anywhere (the callback's carries the code), one
-line per request with its id, JSON on request, and Prometheus metrics on a port of their own."""
+line per request with its id, JSON on request, Prometheus metrics on a port of their own, and workers forked from
+an app built once (preloaded) that keep sessions apart and honest."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.fixtures.webapp import concurrent_gets, csrf_token, sign_in
 from tests.servers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +25,8 @@ def gunicorn(tmp_path, settings):
     """start(**environment) -> (base URL, path of the captured stdout, path of the captured stderr)."""
     processes = []
 
-    def start(**extra: str) -> tuple[str, Path, Path]:
-        port = free_port()
+    def start(port: int | None = None, **extra: str) -> tuple[str, Path, Path]:
+        port = port or free_port()
         env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
                "COGNITO_ISSUER": settings.issuer.issuer, "COGNITO_CLIENT_ID": settings.client_id,
                "COGNITO_DOMAIN": settings.cognito_domain, "SECRET_KEY": settings.secret_key,
@@ -81,3 +83,26 @@ def test_metrics_are_served_on_their_own_port_from_every_worker(gunicorn):
     # Cognito is unreachable here (127.0.0.1:9): each sign-in fails; the count is the sum over both workers.
     assert 'cognito_auth_sign_ins_total{outcome="temporarily_unavailable"} 4.0' in scraped
     assert requests.get(f"{url}/metrics", timeout=10).status_code == 404  # not on the public port
+
+
+def test_preloaded_workers_each_serve_the_session_and_all_see_it_end(gunicorn, local_cognito, redis_server):
+    """Two workers forked from one preloaded app: a session signed in through one is served by both, and once it
+    is signed out everywhere neither serves it (each worker's own connection to Redis hears of the change)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    local_cognito.allow_app(url)
+    url, out, _ = gunicorn(port=port, **local_cognito.env_for_webapp(url), SESSION_REDIS_URL=redis_server.url,
+                           WEB_CONCURRENCY="2")
+    http = requests.Session()
+    sign_in(http, url, local_cognito.demo_user.email, local_cognito.demo_user.password)
+    cookies = {"session": http.cookies["session"]}
+    served_by = set()
+    for _ in range(10):  # each round's requests, released together on new connections, land on either worker
+        assert concurrent_gets([url], cookies, 8) == [200] * 8
+        served_by = {line.split("] [")[0].rsplit("[", 1)[1] for line in out.read_text().splitlines()
+                     if '"GET /profile HTTP/1.1" 200' in line}
+        if len(served_by) == 2:
+            break
+    assert len(served_by) == 2, "every request landed on one worker"
+    http.post(f"{url}/logout-everywhere", data={"csrf_token": csrf_token(http, url)}, timeout=10)
+    assert concurrent_gets([url], cookies, 16) == [302] * 16

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from urllib.parse import urlsplit
 
@@ -11,11 +10,7 @@ import pytest
 import requests
 
 from tests.fixtures.local_cognito import Credentials
-from tests.fixtures.webapp import NEARLY_EXPIRED, concurrent_gets, fill_login_form, sign_in
-
-
-def csrf_token(http: requests.Session, app_url: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(f"{app_url}/profile").text).group(1)
+from tests.fixtures.webapp import NEARLY_EXPIRED, concurrent_gets, csrf_token, fill_login_form, sign_in
 
 
 def is_signed_in(http: requests.Session, app_url: str) -> bool:

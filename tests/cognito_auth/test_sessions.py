@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from hashlib import sha256
 import threading
 import time
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,9 @@ import redis
 import requests
 from flask import session
 
-from tests.idp import past_half_life
 from tests.cognito_auth.conftest import Flow, scripted_sign_in, token_response
+from tests.fixtures.webapp import csrf_token
+from tests.idp import past_half_life
 from webapp.cognito_auth.session_store import FileSessionData, FileUserIndex, store_key
 from webapp.cognito_auth.sessions import keep_newer_state
 
@@ -122,10 +123,6 @@ def test_profile_shows_who_and_until_when(app_url, hosted):
     page = http.get(app_url + "/profile").text
     for text in ("dan@example.com", "dan", "ops, dev", "sub-123", "Ends if unused", "Access token expires"):
         assert text in page
-
-
-def csrf_token(http: requests.Session, app_url: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', http.get(f"{app_url}/profile").text).group(1)
 
 
 def test_idle_sessions_end_and_a_stale_sign_out_button_still_works(scripted_webapp, hosted):

@@ -4,16 +4,16 @@ that an old session cookie is worthless afterwards."""
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from tests.idp import CLIENT_ID
 from tests.cognito_auth.conftest import scripted_sign_in
 from tests.cognito_auth.scripted_idp import REVOKE_PATH
+from tests.fixtures.webapp import csrf_token
+from tests.idp import CLIENT_ID
 
 
 @pytest.fixture
@@ -21,13 +21,6 @@ def sub() -> str:
     """A user of the test's own: signing out everywhere marks the user, and the app is shared by the module."""
     return str(uuid.uuid4())
 GLOBAL_SIGN_OUT = "AWSCognitoIdentityProviderService.GlobalSignOut"
-
-
-def csrf_token(http: requests.Session, app_url: str) -> str:
-    """The session's CSRF token, from the home page's sign-out form (the profile page calls Cognito's JSON API
-    itself, which would count in the IdP's hits)."""
-    page = http.get(f"{app_url}/")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
 
 def is_signed_in(http: requests.Session, app_url: str) -> bool:
