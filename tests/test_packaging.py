@@ -55,12 +55,18 @@ def test_no_private_name_of_a_library_is_imported_outside_the_http_module():
     assert offending == []
 
 
+def loaded(script: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has loaded after running `script`."""
+    check = f"import sys\n{script}\nprint(sorted(name for name in {modules!r} if name in sys.modules))\n"
+    return ast.literal_eval(subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True,
+                                           check=True).stdout)
+
+
 def test_a_web_app_with_the_embedded_store_loads_neither_redis_py_nor_a_form_library_nor_the_api(tmp_path):
     """What a worker never uses, it does not load: redis-py (which brings asyncio, cluster and sentinel support,
     about 8 MB and 60 ms) only with SESSION_REDIS_URL; Flask-WTF and WTForms not at all (the CSRF token is the
     extension's own); the weather API's package (its metrics would join the web app's) not at all."""
     script = (
-        "import sys\n"
         "from webapp import create_app\n"
         "from webapp.demo.settings import WebSettings\n"
         "from webapp.environment import Issuer\n"
@@ -68,10 +74,12 @@ def test_a_web_app_with_the_embedded_store_loads_neither_redis_py_nor_a_form_lib
         "create_app(WebSettings(issuer=Issuer(issuer, issuer + '/.well-known/openid-configuration'),\n"
         "    client_id='c', client_secret='s', cognito_domain='http://127.0.0.1:9', scopes='openid',\n"
         f"    app_base_url='http://localhost:5000', secret_key={SECRET_KEY!r}, session_dir={str(tmp_path)!r}))\n"
-        "print(sorted(name for name in ('redis', 'flask_wtf', 'wtforms', 'webapp.weather_api') if name in sys.modules))\n"
     )
-    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    assert loaded(script, ("redis", "flask_wtf", "wtforms", "webapp.weather_api")) == []
+
+
+def test_the_cli_loads_neither_flask_nor_the_api():
+    assert loaded("import webapp.client.__main__", ("flask", "webapp.weather_api", "prometheus_client")) == []
 
 
 @pytest.fixture(scope="module")

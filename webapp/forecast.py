@@ -1,4 +1,7 @@
-"""Five-day forecasts in the seeds' shape, made up but plausible: the same city and day always get the same weather.
+"""The weather API's forecasts and what its callers share of them (the city catalogue, the scope it requires, the
+answer's shape): the API serves them, the web app and the CLI read them, and neither needs the API's package.
+
+Five-day forecasts in the seeds' shape, made up but plausible: the same city and day always get the same weather.
 
 Each city has twelve monthly mean temperatures (rounded climate normals) and a day-to-day spread. A day's
 temperature is the mean for that date (interpolated between mid-month values, so seasons change smoothly) plus a
@@ -66,6 +69,8 @@ CITIES = tuple(sorted(CLIMATES))
 #: may rely on, as the OpenAPI document publishes it; the climates behind it are the API's own business.
 CITY_NAMES = {city: CLIMATES[city].name for city in CITIES}
 DEFAULT_CITY = "seattle"
+#: The scope the API requires unless configured otherwise (WEATHER_API_SCOPE).
+DEFAULT_API_SCOPE = "weatherapi/read"
 
 
 def fahrenheit(celsius: int) -> int:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from tests.servers import free_port
 from webapp.client.api import WeatherApi
 from webapp.client.errors import ApiError, InsufficientScopeError, InvalidTokenError, UnreachableError
-from tests.servers import free_port
 from webapp.forecast import DayForecast
 
 DAY = {"date": "2026-01-02", "temperatureC": 5, "temperatureF": 40, "summary": "Chilly"}

@@ -326,11 +326,11 @@ def test_a_new_forecast_for_the_same_city_is_drawn_anew(scripted_app, scripted_a
             [f"{celsius} °C"]
 
 
-def test_an_edited_forecast_template_shows_on_the_next_page_in_debug_mode(webapp_factory, weather_api, local_cognito,
-                                                                          monkeypatch):
-    """Under `flask run --debug` templates reload when edited; the forecast drawn once must not hide the edit."""
-    monkeypatch.setenv("FLASK_DEBUG", "1")
+def test_an_edited_forecast_template_shows_on_the_next_page_in_debug_mode(webapp_factory, weather_api, local_cognito):
+    """In debug mode (`flask run --debug`, or `app.debug` set after the factory, as `app.run(debug=True)` does)
+    templates reload when edited; the forecast drawn once must not hide the edit."""
     running = webapp_factory(weather_api_url=weather_api.url)
+    running.app.debug = True
     environment = running.app.jinja_env
     source = environment.loader.get_source(environment, "weather/_forecast.html")[0]
     edits = {"weather/_forecast.html": source}

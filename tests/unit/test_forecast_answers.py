@@ -10,10 +10,10 @@ import datetime
 import json
 
 import pytest
+from authlib.integrations.requests_client import OAuth2Auth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authlib.integrations.requests_client import OAuth2Auth
 from webapp.demo.weather import required_scope
 from webapp.forecast import DayForecast, parse_forecast
 

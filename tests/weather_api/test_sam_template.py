@@ -16,8 +16,9 @@ from cfnlint.decode import decode_str
 from samtranslator.public.parser import Parser
 from samtranslator.public.translator import Translator
 
+from webapp.forecast import DEFAULT_API_SCOPE
 from webapp.weather_api import create_app
-from webapp.weather_api.settings import DEFAULT_API_SCOPE, ApiSettings
+from webapp.weather_api.settings import ApiSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "weather-api.yaml"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal, Mapping
 
 from webapp.environment import DEFAULT_HTTP_TIMEOUT, Env, Issuer
-from webapp.weather_api.settings import DEFAULT_API_SCOPE
+from webapp.forecast import DEFAULT_API_SCOPE
 
 
 @dataclass(frozen=True)

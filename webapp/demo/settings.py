@@ -7,13 +7,14 @@ from typing import Any, ClassVar
 
 from webapp.cognito_auth import CognitoAuthSettings
 from webapp.environment import Env
+from webapp.forecast import DEFAULT_API_SCOPE
 
 
 @dataclass(frozen=True)
 class WebSettings(CognitoAuthSettings):
     weather_api_url: str = "http://localhost:5001"
 
-    default_scopes: ClassVar[str] = CognitoAuthSettings.default_scopes + " weatherapi/read"
+    default_scopes: ClassVar[str] = f"{CognitoAuthSettings.default_scopes} {DEFAULT_API_SCOPE}"
     part: ClassVar[str] = "web app"
 
     @classmethod

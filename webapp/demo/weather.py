@@ -18,7 +18,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from webapp.cognito_auth import ApiUnavailable, AuthError, UserApiClient, login_required
 from webapp.demo.chart import LAYOUTS, temperature_chart
 from webapp.demo.settings import WebSettings
-from webapp.forecast import CITY_NAMES, DEFAULT_CITY, DayForecast, parse_forecast
+from webapp.forecast import CITY_NAMES, DEFAULT_API_SCOPE, DEFAULT_CITY, DayForecast, parse_forecast
 
 bp = Blueprint("weather", __name__)
 SERVICE = "weather service"
@@ -26,7 +26,6 @@ EXTENSION = "weather_api_client"
 SECTIONS = "weather_forecast_sections"
 # A forecast is a few hundred bytes; anything much larger is not one, and is not read into memory.
 MAX_ANSWER_BYTES = 64 * 1024
-DEFAULT_API_SCOPE = "weatherapi/read"
 SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")  # RFC 6749 §3.3 scope-token, length-capped
 #: The city picker's options, (value, name): the API's published catalogue, shipped in the same distribution, so
 #: the page needs no request to draw the picker and cannot offer a city the API does not serve.
@@ -53,8 +52,10 @@ def page():
         problem = "We have no forecast for that city. Please pick one from the list."
         return render_template("weather/page.html", cities=CITY_CHOICES, city=DEFAULT_CITY, problem=problem), 400
     place = CITY_NAMES[city]
+    # Drawn anew while templates reload when edited (debug mode), so that an edit shows on the next page.
+    draw = forecast_sections if current_app.jinja_env.auto_reload else current_app.extensions[SECTIONS]
     return render_template("weather/page.html", cities=CITY_CHOICES, city=city, place=place,
-                           forecast=current_app.extensions[SECTIONS](tuple(forecast(city)), place))
+                           forecast=draw(tuple(forecast(city)), place))
 
 
 def forecast(city: str) -> list[DayForecast]:
@@ -88,8 +89,6 @@ def required_scope(challenge: str) -> str:
 def init_app(app: Flask, settings: WebSettings, clock: Callable[[], float]) -> None:
     app.extensions[EXTENSION] = UserApiClient(settings.weather_api_url, name=SERVICE, timeout=settings.http_timeout,
                                               max_bytes=MAX_ANSWER_BYTES, clock=clock)
-    # Today's and tomorrow's forecast for every city (around midnight UTC, pages ask for both); nothing kept while
-    # templates reload when edited (`flask run --debug`), so that an edit shows on the next page.
-    keep = functools.lru_cache(maxsize=2 * len(CITY_NAMES))
-    app.extensions[SECTIONS] = forecast_sections if app.jinja_env.auto_reload else keep(forecast_sections)
+    # Today's and tomorrow's forecast for every city (around midnight UTC, pages ask for both).
+    app.extensions[SECTIONS] = functools.lru_cache(maxsize=2 * len(CITY_NAMES))(forecast_sections)
     app.register_blueprint(bp)

@@ -8,8 +8,7 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 from webapp.environment import DEFAULT_HTTP_TIMEOUT, Env, Issuer, endpoint_problem
-
-DEFAULT_API_SCOPE = "weatherapi/read"
+from webapp.forecast import DEFAULT_API_SCOPE
 
 
 @dataclass(frozen=True)
