@@ -8,9 +8,7 @@ weather API), and one process per core keeps the JWKS cache and the API client's
 Several web app workers or hosts need SESSION_REDIS_URL (the embedded session store serves one process).
 """
 
-import logging
 import os
-import re
 import tempfile
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -41,17 +39,6 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 
 
-class NoQueryStrings(logging.Filter):
-    """gunicorn's error log quotes the line of a malformed request (`Invalid request from ip=...: Invalid HTTP
-    request line: 'GET /callback?code=...'`): its query string is cut before the record is written."""
-
-    QUERY = re.compile(r"\?[^\s'\"]*")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.QUERY.sub("?…", record.getMessage()), ()
-        return True
-
-
 def _handler(stream: str) -> dict:
     return {"class": "logging.StreamHandler", "stream": stream, "formatter": LOG_FORMAT,
             "filters": ["no_query_strings", "request_id"]}
@@ -63,7 +50,9 @@ logconfig_dict = {
         "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
         "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
     },
-    "filters": {"no_query_strings": {"()": NoQueryStrings},
+    # gunicorn's error log quotes the line of a malformed request (`Invalid request from ip=...: Invalid HTTP
+    # request line: 'GET /callback?code=...'`): its query string is cut before the record is written.
+    "filters": {"no_query_strings": {"()": "webapp.request_log.NoQueryStrings"},
                 "request_id": {"()": "webapp.request_log.RequestIdFilter"}},
     "handlers": {"stdout": _handler("ext://sys.stdout"), "stderr": _handler("ext://sys.stderr")},
     "formatters": {"text": {"format": "%(asctime)s [%(process)d] [%(levelname)s] [%(request_id)s] %(message)s"},

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.fixtures.local_cognito import own_user
 from tests.fixtures.webapp import concurrent_gets, csrf_token, sign_in
 from tests.servers import free_port, wait_for_port
 
@@ -93,8 +94,8 @@ def test_preloaded_workers_each_serve_the_session_and_all_see_it_end(gunicorn, l
     local_cognito.allow_app(url)
     url, out, _ = gunicorn(port=port, **local_cognito.env_for_webapp(url), SESSION_REDIS_URL=redis_server.url,
                            WEB_CONCURRENCY="2")
-    http = requests.Session()
-    sign_in(http, url, local_cognito.demo_user.email, local_cognito.demo_user.password)
+    http, user = requests.Session(), own_user(local_cognito, "preloaded")
+    sign_in(http, url, user.email, user.password)
     cookies = {"session": http.cookies["session"]}
     served_by = set()
     for _ in range(10):  # each round's requests, released together on new connections, land on either worker

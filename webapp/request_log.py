@@ -43,6 +43,17 @@ def init_app(app: Flask) -> None:
     app.after_request(echo_request_id)
 
 
+class NoQueryStrings(logging.Filter):
+    """Cuts every query string from a record before it is written: a request line quoted in a log (an access line,
+    a malformed request's error) may be the callback's, whose query carries the authorization code."""
+
+    QUERY = re.compile(r"\?[^\s'\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.QUERY.sub("?…", record.getMessage()), ()
+        return True
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id() or "-"

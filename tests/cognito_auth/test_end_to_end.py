@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from tests.fixtures.local_cognito import Credentials
+from tests.fixtures.local_cognito import own_user
 from tests.fixtures.webapp import NEARLY_EXPIRED, concurrent_gets, csrf_token, fill_login_form, sign_in
 
 
@@ -134,13 +133,6 @@ def test_a_second_sign_in_in_the_same_browser_revokes_the_refresh_token_it_repla
     replaced, current = (refresh(token) for token in refresh_tokens)
     assert (replaced.status_code, replaced.json().get("error")) == (400, "invalid_grant")
     assert current.status_code == 200 and is_signed_in(http, webapp.url)
-
-
-def own_user(local_cognito, name: str) -> Credentials:
-    """A user of this test's own: signing out everywhere must not sign other tests' demo user out."""
-    credentials = Credentials(f"{name}-{uuid.uuid4().hex[:8]}@example.com", "Correct-Horse-9!")
-    local_cognito.create_user(credentials.email, credentials.password)
-    return credentials
 
 
 def test_sign_out_everywhere_with_cognito(webapp, local_cognito):

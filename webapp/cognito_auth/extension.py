@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -16,9 +15,10 @@ from webapp.cognito_auth.oidc_client import OidcClient
 from webapp.cognito_auth.session_store import SessionStore
 from webapp.cognito_auth.settings import CognitoAuthSettings
 from webapp.cognito_auth.state import EXTENSION, AppState, request_state, state
+from webapp.request_log import NoQueryStrings
 
-#: An authorization code in a logged request line: what follows `code=` in the query, up to the next parameter.
-AUTHORIZATION_CODE = re.compile(r"([?&]code=)[^&\s]+")
+#: One instance, so that an app factory called again adds it once (`Logger.addFilter` skips one already there).
+NO_QUERY_STRINGS = NoQueryStrings()
 
 
 class CognitoAuth:
@@ -47,7 +47,8 @@ class CognitoAuth:
             app.secret_key = settings.secret_key
         # Authlib logs the PKCE code_verifier at DEBUG: that never gets through, whatever the root logger says.
         logging.getLogger("authlib").setLevel(logging.INFO)
-        logging.getLogger("werkzeug").addFilter(hide_authorization_code)
+        # Werkzeug's development server (`flask run`) logs each request line whole.
+        logging.getLogger("werkzeug").addFilter(NO_QUERY_STRINGS)
         store = SessionStore(app, settings, self.clock)
         app.session_interface = store
         app.extensions[EXTENSION] = AppState(settings, self.clock, OidcClient(settings, self.clock), store)
@@ -59,14 +60,6 @@ class CognitoAuth:
         app.jinja_env.globals.setdefault("csrf_token", views.csrf_token)
         app.register_error_handler(errors.AuthError, errors.error_response)
         app.register_blueprint(views.create_blueprint(settings.routes))
-
-
-def hide_authorization_code(record: logging.LogRecord) -> bool:
-    """Werkzeug's development server (`flask run`) logs each request line whole, and the callback's carries the
-    authorization code, which must stay confidential (RFC 6749 §10.5). Its other lines pass unchanged."""
-    if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
-        record.args = (AUTHORIZATION_CODE.sub(r"\1[hidden]", record.args[0]), *record.args[1:])
-    return True
 
 
 def before_request() -> None:
