@@ -1,5 +1,6 @@
 """Cognito Hosted UI sign-in for Flask, done properly: the product. `cognito_auth/` is the extension any app can
-use, `demo/` the demo web app, `cognito_jwt/` the verifier, `weather_api/` the protected API, `client/` the CLI.
+use, `demo/` the demo web app, `cognito_jwt/` the verifier, `weather_api/` the protected API, `client/` the CLI,
+`forecast.py` what the API serves and its callers read.
 `create_app` is the demo's factory (`flask --app webapp run`, `gunicorn 'webapp:create_app()'`).
 """
 
