@@ -146,6 +146,11 @@ class LocalCognito:
             env["COGNITO_CLIENT_ID"] = clients["web"].client_id
             if clients["web"].client_secret:
                 env["COGNITO_CLIENT_SECRET"] = clients["web"].client_secret
+            # Where the pool sends sign-ins back (the template's WebAppBaseUrl): the web app's own address.
+            bases = {url.removesuffix("/callback") for url in clients["web"].settings.callback_urls
+                     if url.endswith("/callback")}
+            if len(bases) == 1:
+                env["APP_BASE_URL"] = bases.pop()
         # Made once per pool and kept with it: every local run of the web app (`make run`, or the web app alone)
         # signs and seals its sessions with the same key, so they survive restarts and are shared between the two.
         env["SECRET_KEY"] = self.store.meta("webapp_secret_key", lambda: secrets.token_urlsafe(48)) or ""

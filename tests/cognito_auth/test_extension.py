@@ -15,9 +15,12 @@ from tests.servers import ServerThread
 from webapp.cognito_auth import AuthError, CognitoAuth, CognitoAuthSettings, current_user, login_required
 
 
-def host_app(settings: CognitoAuthSettings, auth: CognitoAuth | None = None, **options) -> Flask:
-    """A host app; with `auth`, a CognitoAuth object shared with other apps, which reads each app's config."""
+def host_app(settings: CognitoAuthSettings, auth: CognitoAuth | None = None, config: dict | None = None,
+             **options) -> Flask:
+    """A host app (its own `config` first); with `auth`, a CognitoAuth object shared with other apps, which reads
+    each app's config."""
     app = Flask(__name__)  # tests/cognito_auth/ has no templates: the extension uses its own layout
+    app.config.update(config or {})
     if auth is None:
         auth = CognitoAuth(settings=settings, **options)
     else:
@@ -49,6 +52,12 @@ def host_app(settings: CognitoAuthSettings, auth: CognitoAuth | None = None, **o
     return app
 
 
+def extension_settings(web) -> CognitoAuthSettings:
+    """The extension's part of the demo's settings."""
+    fields = dataclasses.fields(CognitoAuthSettings)
+    return CognitoAuthSettings(**{field.name: getattr(web, field.name) for field in fields})
+
+
 def as_config(settings: CognitoAuthSettings) -> dict:
     """The settings as the variables `CognitoAuthSettings.from_app` reads."""
     return {"COGNITO_ISSUER": settings.issuer.issuer, "COGNITO_METADATA_URL": settings.issuer.metadata_url,
@@ -65,16 +74,14 @@ class Maintenance(AuthError):
 
 @pytest.fixture
 def serve(hosted, tmp_path):
-    """serve(auth=None, routes=None, **settings overrides) -> base URL of a host app on loopback."""
+    """serve(auth=None, config=None, routes=None) -> base URL of a host app on loopback."""
     servers = []
 
-    def start(auth: CognitoAuth | None = None, **options) -> str:
+    def start(auth: CognitoAuth | None = None, config: dict | None = None, **options) -> str:
         server = ServerThread()
         web = scripted_settings(hosted, server.url, session_dir=str(tmp_path / f"sessions-{len(servers)}"))
-        settings = CognitoAuthSettings(**{field.name: getattr(web, field.name)
-                                          for field in dataclasses.fields(CognitoAuthSettings)})
         try:
-            server.start(host_app(settings, auth, **options))
+            server.start(host_app(extension_settings(web), auth, config, **options))
         except BaseException:
             server.server.server_close()
             raise
@@ -106,6 +113,19 @@ def test_one_extension_object_serves_two_apps_each_with_its_own_settings(serve, 
     http = signed_in(first, hosted, id={"email": "ann@example.com"})
     assert http.get(first + "/").text == "ann@example.com"
     assert requests.get(second + "/", cookies=http.cookies.get_dict(), timeout=5).text == "nobody"
+
+
+def test_the_session_cookie_keeps_the_name_the_host_app_gave_it(serve, hosted):
+    """Two apps on one host share its cookies whatever their ports: each keeps the session cookie it named."""
+    url = serve(config={"SESSION_COOKIE_NAME": "shop_session"})
+    http = signed_in(url, hosted, id={"email": "ann@example.com"})
+    assert list(http.cookies.keys()) == ["shop_session"] and http.get(url + "/").text == "ann@example.com"
+
+
+def test_over_https_the_hosts_cookie_name_gets_the_host_prefix(hosted, tmp_path):
+    web = scripted_settings(hosted, "https://shop.example.com", session_dir=str(tmp_path))
+    app = host_app(extension_settings(web), config={"SESSION_COOKIE_NAME": "shop_session"})
+    assert app.test_client().get("/login").headers["Set-Cookie"].startswith("__Host-shop_session=")
 
 
 @pytest.mark.parametrize(("groups", "status"), [(["ops"], 200), (["admins", "x"], 200), (["users"], 403), ([], 403)])

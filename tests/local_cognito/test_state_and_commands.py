@@ -98,7 +98,9 @@ def test_parameter_overrides_are_kept_by_the_state_directory_until_others_are_gi
         finally:
             handle.stop()
 
-    run_command("env", "--state-dir", str(tmp_path), "--parameter-overrides", "WebAppBaseUrl=http://localhost:8080")
+    printed = run_command("env", "--state-dir", str(tmp_path), "--parameter-overrides",
+                          "WebAppBaseUrl=http://localhost:8080").stdout
+    assert "APP_BASE_URL=http://localhost:8080\n" in printed  # the web app's address: where sign-ins come back
     assert callback_urls() == ["http://localhost:8080/callback", "http://localhost:8080/signed-out"]
     run_command("env", "--state-dir", str(tmp_path))  # given none: a running `make run` on port 8080 keeps working
     assert callback_urls() == ["http://localhost:8080/callback", "http://localhost:8080/signed-out"]

@@ -352,9 +352,12 @@ class SessionStore(ServerSideSessionInterface):
 
     def __init__(self, app: Flask, settings: CognitoAuthSettings, clock: Callable[[], float]):
         super().__init__(app, key_prefix="", permanent=False)
+        # The cookie's name stays the app's (two apps on one host must not share one: cookies ignore the port);
+        # its attributes are what keeps the session safe, so they are not the app's to choose.
+        name = app.config["SESSION_COOKIE_NAME"].removeprefix("__Host-")
         app.config.update(
             SESSION_REFRESH_EACH_REQUEST=False,  # write only what changed: fewer lost updates, fewer writes
-            SESSION_COOKIE_NAME="__Host-session" if settings.secure_cookies else "session",
+            SESSION_COOKIE_NAME=f"__Host-{name}" if settings.secure_cookies else name,
             SESSION_COOKIE_SECURE=settings.secure_cookies,
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
