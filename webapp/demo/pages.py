@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 
 from flask import Blueprint, render_template
@@ -38,11 +37,8 @@ def profile():
 
 
 @bp.app_template_filter("utc")
-@functools.lru_cache(maxsize=1024)
 def utc(timestamp: float) -> str:
-    """A Unix time as people read it; UTC, because the server does not know the reader's time zone. A session's
-    times change rarely (sign-in, a refresh, a minute's activity) and its pages show them on every view: each is
-    formatted once."""
+    """A Unix time as people read it; UTC, because the server does not know the reader's time zone."""
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
 
 
